@@ -1,0 +1,31 @@
+package io.fibonaccirpc;
+
+/** A failed call with its {@link RpcError} code; {@code remote} when a server's error reply reported it. */
+public class RpcException extends RuntimeException {
+
+    private final RpcError error;
+    private final boolean remote;
+
+    public RpcException(RpcError error, String message) {
+        this(error, message, false);
+    }
+
+    private RpcException(RpcError error, String message, boolean remote) {
+        super(message);
+        this.error = error;
+        this.remote = remote;
+    }
+
+    /** The failure a server reported in an error reply. */
+    public static RpcException fromReply(String code, String message) {
+        return new RpcException(RpcError.fromCode(code), message, true);
+    }
+
+    public RpcError getError() {
+        return error;
+    }
+
+    public boolean isRemote() {
+        return remote;
+    }
+}

@@ -1,0 +1,30 @@
+package io.fibonaccirpc;
+
+/** Reads a reply from {@code rpc_queue}: the decimal value, or the server's error reply. */
+public final class RpcReplies {
+
+    private static final int MAX_MESSAGE = 512;
+
+    /**
+     * @param  errorCode    the {@value RpcError#HEADER} header of the reply, null on success
+     * @param  body         the reply body as text
+     * @return              fib(n) as decimal text
+     * @throws RpcException the server's error, or BAD_REPLY when the body is not a decimal value
+     */
+    public String value(String errorCode, String body) {
+        if (errorCode != null) {
+            String message = body == null || body.isBlank() ? "the server replied " + errorCode : body.strip();
+            throw RpcException.fromReply(errorCode, abbreviate(message));
+        }
+        if (body == null || body.isEmpty() || !body.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            throw new RpcException(RpcError.BAD_REPLY,
+                    "the server replied with something other than a decimal value: "
+                            + (body == null ? "no body" : abbreviate(body)));
+        }
+        return body;
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() <= MAX_MESSAGE ? text : text.substring(0, MAX_MESSAGE) + "...";
+    }
+}
