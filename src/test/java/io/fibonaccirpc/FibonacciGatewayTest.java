@@ -1,0 +1,189 @@
+package io.fibonaccirpc;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+import io.fibonaccirpc.support.RunningApplication;
+import io.fibonaccirpc.support.TestBroker;
+import org.apache.camel.CamelExecutionException;
+import org.apache.camel.ProducerTemplate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static io.fibonaccirpc.support.Http.contentType;
+import static io.fibonaccirpc.support.Http.get;
+import static io.fibonaccirpc.support.Http.json;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** End to end: HTTP -> client route -> rpc_queue -> server route -> reply, on the real broker and a real port. */
+class FibonacciGatewayTest {
+
+    private static final Fibonacci FIBONACCI = new Fibonacci(Fibonacci.DEFAULT_MAX_N);
+
+    private static RunningApplication application;
+
+    @BeforeAll
+    static void startApplication() {
+        application = RunningApplication.start(RunningApplication.isolatedProperties(RunningApplication.newQueueName()));
+    }
+
+    @AfterAll
+    static void stopApplication() {
+        application.close();
+        TestBroker.get().deleteQueues(application.queue(), application.deadLetterQueue());
+    }
+
+    @Test
+    void answers_small_n_with_the_decimal_value_as_text() {
+        HttpResponse<String> response = get(application.uri("/fib/30"));
+
+        assertEquals(200, response.statusCode());
+        assertTrue(contentType(response).startsWith("text/plain"), contentType(response));
+        assertEquals("832040", response.body());
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = { 0, 1, 2, 92, 93, 1000, 10_000, 100_000 })
+    void answers_exactly_for_small_and_large_n(int n) {
+        HttpResponse<String> response = get(application.uri("/fib/" + n));
+
+        assertEquals(200, response.statusCode());
+        assertEquals(FIBONACCI.of(n).toString(), response.body());
+    }
+
+    @Test
+    void answers_json_when_the_caller_accepts_json() {
+        HttpResponse<String> response = get(application.uri("/fib/30"), "Accept", "application/json");
+
+        assertEquals(200, response.statusCode());
+        assertEquals("application/json", contentType(response));
+        assertEquals(Map.of("n", 30, "fibonacci", "832040"), json(response.body()));
+    }
+
+    @Test
+    void answers_the_largest_value_as_a_json_string() {
+        HttpResponse<String> response = get(application.uri("/fib/100000"), "Accept", "application/json");
+
+        assertEquals(200, response.statusCode());
+        assertEquals(FIBONACCI.of(100_000).toString(), json(response.body()).get("fibonacci"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "abc", "-1", "100001", "1.5", "99999999999999999999", "%20", "0x10" })
+    void refuses_a_bad_n_with_400_problem_json(String n) {
+        HttpResponse<String> response = get(application.uri("/fib/" + n));
+
+        assertEquals(400, response.statusCode());
+        assertEquals("application/problem+json", contentType(response));
+        Map<String, Object> problem = json(response.body());
+        assertEquals(400, problem.get("status"));
+        assertEquals("Invalid n", problem.get("title"));
+        assertTrue(((String) problem.get("type")).startsWith("urn:fibonacci-rpc:problem:"), problem.toString());
+        assertTrue(((String) problem.get("detail")).contains("0 to 100000"), problem.toString());
+    }
+
+    @Test
+    void answers_405_to_methods_other_than_get() throws Exception {
+        java.net.http.HttpRequest post = java.net.http.HttpRequest.newBuilder(application.uri("/fib/30"))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("30")).build();
+        HttpResponse<String> response = java.net.http.HttpClient.newHttpClient()
+                .send(post, HttpResponse.BodyHandlers.ofString());
+
+        assertEquals(405, response.statusCode());
+    }
+
+    @Test
+    void java_code_calls_the_rpc_through_the_direct_endpoint() {
+        ProducerTemplate template = application.camelContext().createProducerTemplate();
+
+        assertEquals("55", template.requestBody("direct:fibonacci-rpc", 10, String.class));
+        assertEquals(FIBONACCI.of(5000).toString(), template.requestBody("direct:fibonacci-rpc", "5000", String.class));
+    }
+
+    @Test
+    void java_code_gets_the_server_error_reply_as_an_exception() {
+        ProducerTemplate template = application.camelContext().createProducerTemplate();
+
+        CamelExecutionException e = assertThrows(CamelExecutionException.class,
+                () -> template.requestBody("direct:fibonacci-rpc", "not a number", String.class));
+        RpcException rpc = assertInstanceOf(RpcException.class, e.getCause());
+        assertEquals(RpcError.INVALID_ARGUMENT, rpc.getError());
+        assertTrue(rpc.isRemote());
+    }
+
+    @Test
+    void http_request_headers_do_not_come_back_in_the_response() {
+        HttpResponse<String> response = get(application.uri("/fib/12"),
+                "Authorization", "Bearer secret", "X-Custom", "leak?", "Cookie", "a=b");
+
+        assertEquals(200, response.statusCode());
+        assertEquals("144", response.body());
+        assertTrue(response.headers().firstValue("Authorization").isEmpty(), response.headers().toString());
+        assertTrue(response.headers().firstValue("X-Custom").isEmpty(), response.headers().toString());
+        assertTrue(response.headers().firstValue("Cookie").isEmpty(), response.headers().toString());
+    }
+
+    /** A gateway whose queue has no consumer: the caller waits the configured timeout, not the component's 5 s. */
+    @Test
+    void replies_504_when_no_server_answers_and_records_the_failure() {
+        String queue = RunningApplication.newQueueName();
+        Map<String, String> properties = new HashMap<>(RunningApplication.isolatedProperties(queue));
+        properties.put("rpc.role", "client");
+        properties.put("rpc.reply-timeout", "1500");
+        declareQueue(queue);
+        try (RunningApplication gateway = RunningApplication.start(properties)) {
+            long started = System.nanoTime();
+            HttpResponse<String> response = get(gateway.uri("/fib/7"));
+            Duration waited = Duration.ofNanos(System.nanoTime() - started);
+
+            assertEquals(504, response.statusCode());
+            assertEquals("application/problem+json", contentType(response));
+            Map<String, Object> problem = json(response.body());
+            assertEquals(504, problem.get("status"));
+            assertEquals("urn:fibonacci-rpc:problem:reply-timeout", problem.get("type"));
+            assertNotNull(problem.get("correlationId"));
+            assertTrue(waited.toMillis() >= 1400 && waited.toMillis() < 4500, "waited " + waited);
+
+            // the failure is recorded for operators, and the request expires instead of waiting for a server
+            await().atMost(Duration.ofSeconds(10)).until(() -> TestBroker.get().queueDepth(gateway.deadLetterQueue()) == 1);
+            await().atMost(Duration.ofSeconds(10)).until(() -> TestBroker.get().queueDepth(queue) == 0);
+        } finally {
+            TestBroker.get().deleteQueues(queue, queue + ".dead-letters");
+        }
+    }
+
+    @Test
+    void a_bad_n_is_refused_before_anything_is_published() {
+        String queue = RunningApplication.newQueueName();
+        Map<String, String> properties = new HashMap<>(RunningApplication.isolatedProperties(queue));
+        properties.put("rpc.role", "client");
+        declareQueue(queue);
+        try (RunningApplication gateway = RunningApplication.start(properties)) {
+            assertEquals(400, get(gateway.uri("/fib/nope")).statusCode());
+            assertEquals(400, get(gateway.uri("/fib/100001")).statusCode());
+
+            assertEquals(0, TestBroker.get().queueDepth(queue));
+            assertEquals(0, TestBroker.get().queueDepth(gateway.deadLetterQueue()), "nothing recorded as a failure");
+        } finally {
+            TestBroker.get().deleteQueues(queue, queue + ".dead-letters");
+        }
+    }
+
+    private static void declareQueue(String queue) {
+        try (var connection = TestBroker.get().connect(); var channel = connection.createChannel()) {
+            channel.queueDeclare(queue, true, false, false, null);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
