@@ -1,0 +1,58 @@
+package io.fibonaccirpc;
+
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import io.fibonaccirpc.support.TestBroker;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Produce;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.Route;
+import org.apache.camel.component.springrabbit.SpringRabbitMQEndpoint;
+import org.apache.camel.test.main.junit5.CamelMainTest;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** The real YAML routes and application.properties, loaded by Camel's main test support in the client role. */
+@CamelMainTest(mainClass = FibonacciRpcApplication.class, properties = {
+        "rpc.role=client",
+        "rpc.queue=" + ClientRouteTest.QUEUE,
+        "http.host=127.0.0.1",
+        "http.port=0" })
+class ClientRouteTest {
+
+    static final String QUEUE = "rpc_queue.test.client-route";
+
+    static {
+        TestBroker.get().applicationProperties().forEach(System::setProperty);
+    }
+
+    @Produce
+    ProducerTemplate template;
+
+    @AfterAll
+    static void deleteQueues() {
+        TestBroker.get().deleteQueues(QUEUE + ".dead-letters");
+    }
+
+    @Test
+    void a_gateway_runs_every_route_but_the_server() {
+        CamelContext context = template.getCamelContext();
+
+        Set<String> routes = context.getRoutes().stream().map(Route::getRouteId).collect(Collectors.toSet());
+        assertEquals(Set.of("fibonacci-http", "fibonacci-rpc", "fibonacci-dead-letter", "fibonacci-dead-letter-record"),
+                routes);
+    }
+
+    @Test
+    void the_call_waits_the_configured_reply_timeout_not_the_component_default() {
+        SpringRabbitMQEndpoint call = template.getCamelContext().getEndpoints().stream()
+                .filter(SpringRabbitMQEndpoint.class::isInstance).map(SpringRabbitMQEndpoint.class::cast)
+                .filter(endpoint -> QUEUE.equals(endpoint.getRoutingKey()))
+                .findFirst().orElseThrow();
+
+        assertEquals(10_000, call.getReplyTimeout(), "rpc.reply-timeout from application.properties");
+    }
+}
