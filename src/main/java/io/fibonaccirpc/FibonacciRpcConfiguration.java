@@ -24,6 +24,11 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
         RpcRole rpcRole = RpcRole.of(role);
         camelContext.getCamelContextExtension().getContextPlugin(Model.class)
                 .setRouteFilterPattern(rpcRole.includeRoutes(), rpcRole.excludeRoutes());
+        try {
+            camelContext.addStartupListener(new ReplyListenerWarmUp());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @BindToRegistry("rabbitConnectionFactory")

@@ -3,7 +3,11 @@ package io.fibonaccirpc;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 
 import io.fibonaccirpc.support.RunningApplication;
 import io.fibonaccirpc.support.TestBroker;
@@ -174,6 +178,27 @@ class FibonacciGatewayTest {
 
             assertEquals(0, TestBroker.get().queueDepth(queue));
             assertEquals(0, TestBroker.get().queueDepth(gateway.deadLetterQueue()), "nothing recorded as a failure");
+        } finally {
+            TestBroker.get().deleteQueues(queue, queue + ".dead-letters");
+        }
+    }
+
+    /** The component creates its reply listener lazily, without a lock; the application creates it at start. */
+    @Test
+    void a_burst_of_first_calls_on_a_fresh_gateway_all_succeed() throws Exception {
+        String queue = RunningApplication.newQueueName();
+        try (RunningApplication fresh = RunningApplication.start(RunningApplication.isolatedProperties(queue))) {
+            java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+            List<CompletableFuture<HttpResponse<String>>> calls = IntStream.range(0, 40)
+                    .mapToObj(i -> client.sendAsync(java.net.http.HttpRequest.newBuilder(fresh.uri("/fib/" + i)).build(),
+                            HttpResponse.BodyHandlers.ofString()))
+                    .toList();
+
+            for (int i = 0; i < calls.size(); i++) {
+                HttpResponse<String> response = calls.get(i).get(30, TimeUnit.SECONDS);
+                assertEquals(200, response.statusCode(), response.body());
+                assertEquals(FIBONACCI.of(i).toString(), response.body());
+            }
         } finally {
             TestBroker.get().deleteQueues(queue, queue + ".dead-letters");
         }
