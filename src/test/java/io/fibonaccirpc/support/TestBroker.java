@@ -111,6 +111,17 @@ public final class TestBroker {
         }
     }
 
+    /** Consumers of a queue, or -1 when the queue does not exist. */
+    public long consumerCount(String queue) {
+        try (Connection connection = connect(); Channel channel = connection.createChannel()) {
+            return channel.queueDeclarePassive(queue).getConsumerCount();
+        } catch (IOException e) {
+            return -1;
+        } catch (TimeoutException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Deletes the queues a test made, whatever they hold. */
     public void deleteQueues(String... queues) {
         try (Connection connection = connect(); Channel channel = connection.createChannel()) {
