@@ -10,9 +10,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Creates the reply listener of every InOut spring-rabbitmq producer once the routes have started. The
  * component creates it on the first call without a lock, so a burst of first calls made several, and calls
- * failed with "Direct reply-to container is not running".
+ * failed with "Direct reply-to container is not running". Public, because {@code camel run} instantiates every
+ * class it compiles that has a no-argument constructor.
  */
-final class ReplyListenerWarmUp implements ExtendedStartupListener {
+public final class ReplyListenerWarmUp implements ExtendedStartupListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReplyListenerWarmUp.class);
 

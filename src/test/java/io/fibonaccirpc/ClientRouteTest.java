@@ -17,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** The real YAML routes and application.properties, loaded by Camel's main test support in the client role. */
 @CamelMainTest(mainClass = FibonacciRpcApplication.class, properties = {
+        "camel.main.routes-include-pattern=" + FibonacciRpcApplication.ROUTES,
         "rpc.role=client",
         "rpc.queue=" + ClientRouteTest.QUEUE,
         "http.host=127.0.0.1",

@@ -18,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 /** The real YAML routes and application.properties, loaded by Camel's main test support in the server role. */
 @CamelMainTest(mainClass = FibonacciRpcApplication.class, properties = {
+        "camel.main.routes-include-pattern=" + FibonacciRpcApplication.ROUTES,
         "rpc.role=server",
         "rpc.queue=" + ServerRouteTest.QUEUE,
         "http.host=127.0.0.1",

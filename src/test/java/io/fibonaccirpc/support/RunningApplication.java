@@ -42,7 +42,7 @@ public final class RunningApplication implements AutoCloseable {
 
     /** Starts the application with these property overrides; returns when its routes have started. */
     public static RunningApplication start(Map<String, String> properties) {
-        Main main = new Main(FibonacciRpcApplication.class);
+        Main main = FibonacciRpcApplication.newMain();
         properties.forEach(main::addOverrideProperty);
         try {
             main.start();
