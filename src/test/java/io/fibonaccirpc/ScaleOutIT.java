@@ -17,12 +17,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.rabbitmq.client.Channel;
-import com.rabbitmq.client.Connection;
 import io.fibonaccirpc.support.ApplicationProcess;
 import io.fibonaccirpc.support.Rabbitmqctl;
 import io.fibonaccirpc.support.RunningApplication;
@@ -81,7 +78,7 @@ class ScaleOutIT {
 
             // both servers consume the queue: 2 x 2 consumers, on two connections
             await("consumers on " + queue).atMost(Duration.ofSeconds(20))
-                    .until(() -> consumerCount(queue) == 2 * CONSUMERS_PER_SERVER);
+                    .until(() -> TestBroker.get().consumerCount(queue) == 2 * CONSUMERS_PER_SERVER);
             Rabbitmqctl rabbitmqctl = Rabbitmqctl.forTestBroker();
             Map<String, Long> bytesBefore = rabbitmqctl.bytesReceivedFromConsumersOf(queue);
             assertEquals(2, bytesBefore.size(), "connections consuming " + queue + ": " + bytesBefore.keySet());
@@ -136,7 +133,7 @@ class ScaleOutIT {
     void a_server_only_process_consumes_the_queue_but_has_no_fib_route() throws Exception {
         try (ApplicationProcess server = ApplicationProcess.start("roles-server", environment("server"))) {
             await("consumers on " + queue).atMost(Duration.ofSeconds(20))
-                    .until(() -> consumerCount(queue) == CONSUMERS_PER_SERVER);
+                    .until(() -> TestBroker.get().consumerCount(queue) == CONSUMERS_PER_SERVER);
 
             HttpResponse<String> response = http.send(get(server.uri("/fib/5"), "text/plain"),
                     HttpResponse.BodyHandlers.ofString());
@@ -175,14 +172,6 @@ class ScaleOutIT {
                 "RPC_QUEUE", queue,
                 "RPC_DEAD_LETTER_QUEUE", deadLetterQueue,
                 "RPC_SERVER_CONSUMERS", Integer.toString(CONSUMERS_PER_SERVER));
-    }
-
-    private static long consumerCount(String queue) {
-        try (Connection connection = TestBroker.get().connect(); Channel channel = connection.createChannel()) {
-            return channel.queueDeclarePassive(queue).getConsumerCount();
-        } catch (IOException | TimeoutException e) {
-            return -1; // the queue is not declared yet
-        }
     }
 
     /** 500 calls in a fixed shuffled order: every n, text and JSON alike, alternating between the gateways. */
