@@ -24,11 +24,7 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
         RpcRole rpcRole = RpcRole.of(role);
         camelContext.getCamelContextExtension().getContextPlugin(Model.class)
                 .setRouteFilterPattern(rpcRole.includeRoutes(), rpcRole.excludeRoutes());
-        try {
-            camelContext.addStartupListener(new ReplyListenerWarmUp());
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        camelContext.addLifecycleStrategy(new ReplyListenerWarmUp());
     }
 
     @BindToRegistry("rabbitConnectionFactory")
