@@ -1,13 +1,19 @@
 package io.fibonaccirpc;
 
-import org.apache.camel.BindToRegistry;
+import java.security.NoSuchAlgorithmException;
+import java.util.Locale;
+
+import javax.net.ssl.SSLContext;
+
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Configuration;
 import org.apache.camel.PropertyInject;
 import org.apache.camel.model.Model;
+import org.apache.camel.spi.Registry;
 import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
-import org.springframework.amqp.rabbit.connection.ConnectionFactory;
+import org.springframework.amqp.rabbit.core.RabbitAdmin;
+import org.springframework.amqp.rabbit.core.RabbitTemplate;
 
 /**
  * The wiring of the application: the broker connection, the beans the routes call, and which routes this
@@ -18,43 +24,80 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
 
     @PropertyInject("rpc.role")
     private String role;
+    @PropertyInject("rabbitmq.host")
+    private String host;
+    @PropertyInject("rabbitmq.port")
+    private int port;
+    @PropertyInject("rabbitmq.username")
+    private String username;
+    @PropertyInject("rabbitmq.password")
+    private String password;
+    @PropertyInject("rabbitmq.vhost")
+    private String vhost;
+    @PropertyInject("rabbitmq.tls")
+    private boolean tls;
+    @PropertyInject("rpc.queue")
+    private String queue;
+    @PropertyInject("rpc.reply-timeout")
+    private long replyTimeoutMillis;
+    @PropertyInject("rpc.server-check-interval")
+    private long serverCheckIntervalMillis;
+    @PropertyInject("rpc.server.reply-to-pattern")
+    private String replyToPattern;
+    @PropertyInject("fibonacci.max-n")
+    private int maxN;
 
     @Override
     public void configure(CamelContext camelContext) {
         RpcRole rpcRole = RpcRole.of(role);
         camelContext.getCamelContextExtension().getContextPlugin(Model.class)
                 .setRouteFilterPattern(rpcRole.includeRoutes(), rpcRole.excludeRoutes());
-        camelContext.addLifecycleStrategy(new ReplyListenerWarmUp());
+
+        CachingConnectionFactory connectionFactory = connectionFactory(rpcRole);
+        ServerAvailability serverAvailability = new ServerAvailability(new RabbitTemplate(connectionFactory), queue,
+                serverCheckIntervalMillis);
+        connectionFactory.addConnectionListener(serverAvailability);
+        RpcCounters counters = new RpcCounters();
+
+        Registry registry = camelContext.getRegistry();
+        registry.bind("rabbitConnectionFactory", connectionFactory);
+        registry.bind("rabbitAdmin", rabbitAdmin(connectionFactory));
+        registry.bind("fibonacci", new Fibonacci(maxN));
+        registry.bind("requestAdmission", new RequestAdmission(replyToPattern));
+        registry.bind("serverAvailability", serverAvailability);
+        registry.bind("rpcReplies", new RpcReplies());
+        registry.bind("rpcCounters", counters);
+        registry.bind("problems", new Problems(replyTimeoutMillis));
+        camelContext.addLifecycleStrategy(new RpcCallTemplateInstaller(counters.lateReplies()));
     }
 
-    @BindToRegistry("rabbitConnectionFactory")
-    public ConnectionFactory rabbitConnectionFactory(
-            @PropertyInject("rabbitmq.host") String host,
-            @PropertyInject("rabbitmq.port") int port,
-            @PropertyInject("rabbitmq.username") String username,
-            @PropertyInject("rabbitmq.password") String password,
-            @PropertyInject("rabbitmq.vhost") String vhost,
-            @PropertyInject("rpc.role") String role) {
+    private CachingConnectionFactory connectionFactory(RpcRole rpcRole) {
         CachingConnectionFactory factory = new CachingConnectionFactory(host, port);
         factory.setUsername(username);
         factory.setPassword(password);
         factory.setVirtualHost(vhost);
-        factory.setConnectionNameStrategy(f -> "fibonacci-rpc " + RpcRole.of(role).name().toLowerCase());
+        factory.setConnectionNameStrategy(f -> "fibonacci-rpc " + rpcRole.name().toLowerCase(Locale.ROOT));
+        // a request that no queue takes comes back to the caller (mandatory publish) instead of vanishing
+        factory.setPublisherReturns(true);
+        if (tls) {
+            try {
+                factory.getRabbitConnectionFactory().useSslProtocol(SSLContext.getDefault());
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("no TLS available in this JVM", e);
+            }
+            factory.getRabbitConnectionFactory().enableHostnameVerification();
+        }
         return factory;
     }
 
-    @BindToRegistry("fibonacci")
-    public Fibonacci fibonacci(@PropertyInject("fibonacci.max-n") int maxN) {
-        return new Fibonacci(maxN);
-    }
-
-    @BindToRegistry("rpcReplies")
-    public RpcReplies rpcReplies() {
-        return new RpcReplies();
-    }
-
-    @BindToRegistry("problems")
-    public Problems problems(@PropertyInject("rpc.reply-timeout") long replyTimeoutMillis) {
-        return new Problems(replyTimeoutMillis);
+    /**
+     * Declares what the routes declare, and declares it again whenever the connection comes back: after a
+     * broker restart, queues and their arguments are there before the first request.
+     */
+    private static RabbitAdmin rabbitAdmin(CachingConnectionFactory connectionFactory) {
+        RabbitAdmin admin = new RabbitAdmin(connectionFactory);
+        admin.setRedeclareManualDeclarations(true);
+        admin.afterPropertiesSet();
+        return admin;
     }
 }

@@ -11,8 +11,9 @@ import java.util.Map;
  * @param status        the HTTP status
  * @param detail        what happened to this call
  * @param correlationId the correlation id of the RPC request, null when nothing was published
+ * @param retryAfter    seconds after which a retry may succeed (the Retry-After header), null when not said
  */
-public record Problem(String type, String title, int status, String detail, String correlationId) {
+public record Problem(String type, String title, int status, String detail, String correlationId, Integer retryAfter) {
 
     public static final String MEDIA_TYPE = "application/problem+json";
 
@@ -29,8 +30,8 @@ public record Problem(String type, String title, int status, String detail, Stri
         return json;
     }
 
-    /** Whether the gateway or the servers behind it failed, as opposed to the caller's request. */
-    public boolean isServerSide() {
-        return status >= 500;
+    /** Whether a published call failed on the way or at a server: worth a record in the dead-letter queue. */
+    public boolean isFailedCall() {
+        return status >= 500 && correlationId != null;
     }
 }

@@ -5,11 +5,11 @@ import java.util.Locale;
 /** What one process runs: both sides of the RPC, or only the server, or only the HTTP gateway. */
 public enum RpcRole {
     ALL(null, null),
-    SERVER(RpcRole.SERVER_ROUTE, null),
-    CLIENT(null, RpcRole.SERVER_ROUTE);
+    SERVER(RpcRole.SERVER_ROUTES, null),
+    CLIENT(null, RpcRole.SERVER_ROUTES);
 
-    /** The id of the one route that serves {@code rpc_queue}; every other route belongs to the client side. */
-    static final String SERVER_ROUTE = "fibonacci-server";
+    /** The ids of the routes that serve {@code rpc_queue}; every other route belongs to the client side. */
+    static final String SERVER_ROUTES = "fibonacci-server*";
 
     private final String includeRoutes;
     private final String excludeRoutes;

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
 import io.fibonaccirpc.support.RunningApplication;
+import io.fibonaccirpc.support.SilentServer;
 import io.fibonaccirpc.support.TestBroker;
 import org.apache.camel.CamelExecutionException;
 import org.apache.camel.ProducerTemplate;
@@ -137,15 +138,14 @@ class FibonacciGatewayTest {
         assertTrue(response.headers().firstValue("Cookie").isEmpty(), response.headers().toString());
     }
 
-    /** A gateway whose queue has no consumer: the caller waits the configured timeout, not the component's 5 s. */
+    /** A server that takes the request and never replies: the caller waits the configured timeout, not 5 s. */
     @Test
-    void replies_504_when_no_server_answers_and_records_the_failure() {
+    void replies_504_when_no_server_answers_in_time_and_records_the_failure() {
         String queue = RunningApplication.newQueueName();
         Map<String, String> properties = new HashMap<>(RunningApplication.isolatedProperties(queue));
         properties.put("rpc.role", "client");
         properties.put("rpc.reply-timeout", "1500");
-        declareQueue(queue);
-        try (RunningApplication gateway = RunningApplication.start(properties)) {
+        try (SilentServer silent = SilentServer.on(queue); RunningApplication gateway = RunningApplication.start(properties)) {
             long started = System.nanoTime();
             HttpResponse<String> response = get(gateway.uri("/fib/7"));
             Duration waited = Duration.ofNanos(System.nanoTime() - started);
@@ -158,9 +158,57 @@ class FibonacciGatewayTest {
             assertNotNull(problem.get("correlationId"));
             assertTrue(waited.toMillis() >= 1400 && waited.toMillis() < 4500, "waited " + waited);
 
-            // the failure is recorded for operators, and the request expires instead of waiting for a server
+            // the request carried the caller's deadline: its expiration and the rpc-deadline header
+            var request = silent.received().get(0).getProperties();
+            assertEquals("1500", request.getExpiration());
+            assertEquals(problem.get("correlationId"), request.getCorrelationId());
+            assertNotNull(request.getHeaders().get("rpc-deadline"));
+
+            // the failure is recorded for operators
             await().atMost(Duration.ofSeconds(10)).until(() -> TestBroker.get().queueDepth(gateway.deadLetterQueue()) == 1);
-            await().atMost(Duration.ofSeconds(10)).until(() -> TestBroker.get().queueDepth(queue) == 0);
+        } finally {
+            TestBroker.get().deleteQueues(queue, queue + ".dead-letters");
+        }
+    }
+
+    @Test
+    void replies_503_at_once_when_the_queue_does_not_exist() {
+        String queue = RunningApplication.newQueueName();
+        Map<String, String> properties = new HashMap<>(RunningApplication.isolatedProperties(queue));
+        properties.put("rpc.role", "client");
+        try (RunningApplication gateway = RunningApplication.start(properties)) {
+            long started = System.nanoTime();
+            HttpResponse<String> response = get(gateway.uri("/fib/7"));
+            Duration waited = Duration.ofNanos(System.nanoTime() - started);
+
+            assertEquals(503, response.statusCode());
+            Map<String, Object> problem = json(response.body());
+            assertEquals("urn:fibonacci-rpc:problem:no-queue", problem.get("type"));
+            assertTrue(((String) problem.get("detail")).contains(queue), problem.toString());
+            assertTrue(response.headers().firstValue("Retry-After").isPresent());
+            assertTrue(waited.toMillis() < 500, "waited " + waited);
+        } finally {
+            TestBroker.get().deleteQueues(queue, queue + ".dead-letters");
+        }
+    }
+
+    @Test
+    void replies_503_at_once_when_no_server_consumes_the_queue_and_publishes_nothing() {
+        String queue = RunningApplication.newQueueName();
+        Map<String, String> properties = new HashMap<>(RunningApplication.isolatedProperties(queue));
+        properties.put("rpc.role", "client");
+        declareQueue(queue);
+        try (RunningApplication gateway = RunningApplication.start(properties)) {
+            long started = System.nanoTime();
+            HttpResponse<String> response = get(gateway.uri("/fib/7"));
+            Duration waited = Duration.ofNanos(System.nanoTime() - started);
+
+            assertEquals(503, response.statusCode());
+            Map<String, Object> problem = json(response.body());
+            assertEquals("urn:fibonacci-rpc:problem:no-server", problem.get("type"));
+            assertTrue(waited.toMillis() < 500, "waited " + waited);
+            assertEquals(0, TestBroker.get().queueDepth(queue), "nothing waits to be computed for nobody");
+            assertEquals(0, TestBroker.get().queueDepth(gateway.deadLetterQueue()), "nothing was published");
         } finally {
             TestBroker.get().deleteQueues(queue, queue + ".dead-letters");
         }

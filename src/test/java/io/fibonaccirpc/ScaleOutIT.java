@@ -144,25 +144,17 @@ class ScaleOutIT {
 
     @Test
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
-    void a_gateway_only_process_without_servers_answers_504_after_its_reply_timeout() throws Exception {
-        long replyTimeoutMillis = 1000;
-        long marginMillis = 3000;
-        Map<String, String> environment = new HashMap<>(environment("client"));
-        environment.put("RPC_REPLY_TIMEOUT", Long.toString(replyTimeoutMillis));
-        try (ApplicationProcess gateway = ApplicationProcess.start("roles-gateway", environment)) {
+    void a_gateway_only_process_without_servers_answers_503_at_once() throws Exception {
+        try (ApplicationProcess gateway = ApplicationProcess.start("roles-gateway", environment("client"))) {
             long start = System.nanoTime();
             HttpResponse<String> response = http.send(get(gateway.uri("/fib/5"), "text/plain"),
                     HttpResponse.BodyHandlers.ofString());
             long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            System.out.printf("no server: %d after %d ms%n", response.statusCode(), elapsedMillis);
 
-            assertEquals(504, response.statusCode(), response.body());
+            assertEquals(503, response.statusCode(), response.body());
             assertEquals("application/problem+json", response.headers().firstValue("Content-Type").orElse(""));
-            assertEquals(504, JSON.readTree(response.body()).path("status").asInt(), response.body());
-            assertTrue(elapsedMillis >= replyTimeoutMillis,
-                    "answered after " + elapsedMillis + " ms, before the reply timeout");
-            assertTrue(elapsedMillis < replyTimeoutMillis + marginMillis,
-                    "answered after " + elapsedMillis + " ms, long after the reply timeout");
+            assertEquals(503, JSON.readTree(response.body()).path("status").asInt(), response.body());
+            assertTrue(elapsedMillis < 1000, "answered after " + elapsedMillis + " ms");
         }
     }
 

@@ -1,0 +1,73 @@
+package io.fibonaccirpc;
+
+import java.time.Clock;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * Decides, before a server computes, whether a request should be: it needs a {@code reply_to} that is a reply
+ * address (so no publisher can make the server write into another queue), and a caller still waiting for it.
+ */
+public final class RequestAdmission {
+
+    /** What to do with a request. */
+    public enum Verdict {
+        /** Compute and reply. */
+        ADMIT,
+        /** No reply_to: nobody to answer; dead-letter it. */
+        NO_REPLY_TO,
+        /** A reply_to that is not a reply address; dead-letter it, write nothing there. */
+        FORBIDDEN_REPLY_TO,
+        /** Its caller's deadline has passed: drop it uncomputed. */
+        EXPIRED;
+
+        /** The verdict as a URI segment: {@code no-reply-to}. */
+        public String slug() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+    }
+
+    private final Pattern replyTo;
+    private final Clock clock;
+
+    public RequestAdmission(String replyToPattern) {
+        this(replyToPattern, Clock.systemUTC());
+    }
+
+    RequestAdmission(String replyToPattern, Clock clock) {
+        this.replyTo = Pattern.compile(replyToPattern);
+        this.clock = clock;
+    }
+
+    /**
+     * @param replyTo  the request's reply_to property
+     * @param deadline the request's {@value RpcCallTemplate#DEADLINE_HEADER} header (epoch milliseconds), or null
+     */
+    public Verdict verdict(String replyTo, Object deadline) {
+        if (replyTo == null || replyTo.isBlank()) {
+            return Verdict.NO_REPLY_TO;
+        }
+        if (!this.replyTo.matcher(replyTo).matches()) {
+            return Verdict.FORBIDDEN_REPLY_TO;
+        }
+        Long deadlineMillis = millis(deadline);
+        if (deadlineMillis != null && deadlineMillis < clock.millis()) {
+            return Verdict.EXPIRED;
+        }
+        return Verdict.ADMIT;
+    }
+
+    private static Long millis(Object deadline) {
+        if (deadline instanceof Number number) {
+            return number.longValue();
+        }
+        if (deadline != null) {
+            try {
+                return Long.parseLong(deadline.toString().strip());
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+        return null;
+    }
+}

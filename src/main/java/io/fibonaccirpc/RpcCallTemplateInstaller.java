@@ -1,0 +1,44 @@
+package io.fibonaccirpc;
+
+import java.util.concurrent.atomic.LongAdder;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.ExchangePattern;
+import org.apache.camel.Route;
+import org.apache.camel.Service;
+import org.apache.camel.component.springrabbit.SpringRabbitMQEndpoint;
+import org.apache.camel.component.springrabbit.SpringRabbitMQProducer;
+import org.apache.camel.support.LifecycleStrategySupport;
+import org.springframework.amqp.rabbit.core.RabbitTemplate;
+
+/**
+ * Gives every InOut spring-rabbitmq producer an {@link RpcCallTemplate} as the producer is added, before any
+ * route consumer (the HTTP listener) takes a call. The component would otherwise create a plain template on
+ * the first call, without a lock: a burst of first calls made several, and calls failed with "Direct reply-to
+ * container is not running". Public, because {@code camel run} instantiates every class it compiles that has
+ * a no-argument constructor.
+ */
+public final class RpcCallTemplateInstaller extends LifecycleStrategySupport {
+
+    private final LongAdder lateReplies;
+
+    public RpcCallTemplateInstaller() {
+        this(new LongAdder());
+    }
+
+    public RpcCallTemplateInstaller(LongAdder lateReplies) {
+        this.lateReplies = lateReplies;
+    }
+
+    @Override
+    public void onServiceAdd(CamelContext context, Service service, Route route) {
+        if (service instanceof SpringRabbitMQProducer producer
+                && producer.getEndpoint().getExchangePattern() == ExchangePattern.InOut) {
+            SpringRabbitMQEndpoint endpoint = producer.getEndpoint();
+            RabbitTemplate template = new RabbitTemplate(endpoint.getConnectionFactory());
+            template.setRoutingKey(endpoint.getRoutingKey());
+            template.setUsePublisherConnection(endpoint.isUsePublisherConnection());
+            producer.setInOutTemplate(new RpcCallTemplate(template, endpoint.getReplyTimeout(), lateReplies));
+        }
+    }
+}

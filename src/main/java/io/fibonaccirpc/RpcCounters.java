@@ -1,0 +1,25 @@
+package io.fibonaccirpc;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/** What the RPC counts as it goes, for tests and operators. */
+public final class RpcCounters {
+
+    private final LongAdder lateReplies = new LongAdder();
+    private final LongAdder expiredRequests = new LongAdder();
+
+    /** Replies dropped at the gateway because their caller had given up. */
+    public LongAdder lateReplies() {
+        return lateReplies;
+    }
+
+    /** Requests a server dropped uncomputed because their caller's deadline had passed. */
+    public LongAdder expiredRequests() {
+        return expiredRequests;
+    }
+
+    /** Called by the server route for a request past its deadline. */
+    public void requestExpired() {
+        expiredRequests.increment();
+    }
+}

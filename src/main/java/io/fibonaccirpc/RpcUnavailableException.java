@@ -1,0 +1,45 @@
+package io.fibonaccirpc;
+
+import java.util.Locale;
+
+/** A call that cannot be made now, said at once instead of after the reply timeout. */
+public class RpcUnavailableException extends RuntimeException {
+
+    /** Why the call cannot be made. */
+    public enum Reason {
+        /** The request queue does not exist. */
+        NO_QUEUE("The request queue does not exist"),
+        /** The request queue exists, but no server consumes it. */
+        NO_SERVER("No server consumes the request queue"),
+        /** The broker refuses publishes for now (a memory or disk alarm). */
+        BROKER_BLOCKED("The broker is not accepting requests"),
+        /** The gateway already has as many calls in flight as it allows. */
+        OVERLOADED("Too many calls in flight");
+
+        private final String title;
+
+        Reason(String title) {
+            this.title = title;
+        }
+
+        public String title() {
+            return title;
+        }
+
+        /** The reason as a URI segment: {@code no-server}. */
+        public String slug() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+    }
+
+    private final Reason reason;
+
+    public RpcUnavailableException(Reason reason, String detail) {
+        super(detail);
+        this.reason = reason;
+    }
+
+    public Reason getReason() {
+        return reason;
+    }
+}

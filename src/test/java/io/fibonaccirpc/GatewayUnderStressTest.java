@@ -1,0 +1,124 @@
+package io.fibonaccirpc;
+
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.Delivery;
+import io.fibonaccirpc.support.RunningApplication;
+import io.fibonaccirpc.support.SilentServer;
+import io.fibonaccirpc.support.TestBroker;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import static io.fibonaccirpc.support.Http.get;
+import static io.fibonaccirpc.support.Http.json;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The gateway with a server that is too slow: overload bounds, timeouts and late replies. */
+class GatewayUnderStressTest {
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private final String queue = RunningApplication.newQueueName();
+
+    @AfterEach
+    void deleteQueues() {
+        TestBroker.get().deleteQueues(queue, queue + ".dead-letters");
+    }
+
+    @Test
+    void past_the_in_flight_bound_a_caller_gets_503_with_retry_after_at_once() throws Exception {
+        Map<String, String> properties = gatewayProperties();
+        properties.put("rpc.max-in-flight", "2");
+        try (SilentServer silent = SilentServer.on(queue); RunningApplication gateway = RunningApplication.start(properties)) {
+            CompletableFuture<HttpResponse<String>> first = callAsync(gateway, 1);
+            CompletableFuture<HttpResponse<String>> second = callAsync(gateway, 2);
+            await().atMost(Duration.ofSeconds(5)).until(() -> silent.received().size() == 2);
+
+            long started = System.nanoTime();
+            HttpResponse<String> third = get(gateway.uri("/fib/3"));
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+
+            assertEquals(503, third.statusCode());
+            assertEquals("urn:fibonacci-rpc:problem:overloaded", json(third.body()).get("type"));
+            assertEquals("1", third.headers().firstValue("Retry-After").orElse(""));
+            assertTrue(millis < 500, "answered in " + millis + " ms");
+            assertEquals(2, silent.received().size(), "the refused call was not published");
+
+            assertEquals(504, first.get(10, TimeUnit.SECONDS).statusCode());
+            assertEquals(504, second.get(10, TimeUnit.SECONDS).statusCode());
+        }
+    }
+
+    @Test
+    void a_late_reply_is_dropped_and_counted_never_delivered_to_another_caller() throws Exception {
+        try (SilentServer silent = SilentServer.on(queue); RunningApplication gateway = RunningApplication.start(gatewayProperties())) {
+            RpcCounters counters = gateway.camelContext().getRegistry().lookupByNameAndType("rpcCounters", RpcCounters.class);
+
+            assertEquals(504, get(gateway.uri("/fib/10")).statusCode());
+            Delivery late = silent.received().get(0);
+
+            CompletableFuture<HttpResponse<String>> next = callAsync(gateway, 11);
+            await().atMost(Duration.ofSeconds(5)).until(() -> silent.received().size() == 2);
+            Delivery current = silent.received().get(1);
+
+            // the slow server answers the first call now, after its caller gave up, then the second
+            reply(late, "55");
+            await().atMost(Duration.ofSeconds(5)).until(() -> counters.lateReplies().sum() == 1);
+            reply(current, "89");
+
+            HttpResponse<String> response = next.get(10, TimeUnit.SECONDS);
+            assertEquals(200, response.statusCode());
+            assertEquals("89", response.body());
+        }
+    }
+
+    @Test
+    void camel_headers_from_an_http_caller_are_ignored() throws Exception {
+        Map<String, String> properties = RunningApplication.isolatedProperties(queue);
+        try (RunningApplication application = RunningApplication.start(properties)) {
+            HttpResponse<String> response = get(application.uri("/fib/15"),
+                    "CamelHttpResponseCode", "299",
+                    "CamelSpringRabbitmqRoutingOverrideKey", "elsewhere",
+                    "CamelSpringRabbitmqReplyTo", "elsewhere",
+                    "CamelSpringRabbitmqCorrelationId", "chosen-by-caller",
+                    "rpc-error", "INTERNAL");
+
+            assertEquals(200, response.statusCode());
+            assertEquals("610", response.body());
+            assertTrue(response.headers().firstValue("Retry-After").isEmpty(), response.headers().toString());
+            assertTrue(response.headers().map().keySet().stream().noneMatch(name -> name.toLowerCase().startsWith("camel")),
+                    response.headers().toString());
+        }
+    }
+
+    private Map<String, String> gatewayProperties() {
+        Map<String, String> properties = RunningApplication.isolatedProperties(queue);
+        properties.put("rpc.role", "client");
+        properties.put("rpc.reply-timeout", "1500");
+        return properties;
+    }
+
+    private static CompletableFuture<HttpResponse<String>> callAsync(RunningApplication gateway, int n) {
+        return HTTP.sendAsync(HttpRequest.newBuilder(gateway.uri("/fib/" + n)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static void reply(Delivery request, String body) throws Exception {
+        try (Connection connection = TestBroker.get().connect(); Channel channel = connection.createChannel()) {
+            channel.basicPublish("", request.getProperties().getReplyTo(),
+                    new AMQP.BasicProperties.Builder().correlationId(request.getProperties().getCorrelationId()).build(),
+                    body.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+}
