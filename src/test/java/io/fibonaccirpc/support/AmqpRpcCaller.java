@@ -27,7 +27,8 @@ public final class AmqpRpcCaller implements AutoCloseable {
     public static final String DIRECT_REPLY_TO = "amq.rabbitmq.reply-to";
 
     /** A reply as the caller sees it: the body as text and the {@code rpc-error} header, null on success. */
-    public record Reply(String correlationId, String body, String error, String contentType) {
+    public record Reply(String correlationId, String body, String error, String contentType,
+            Map<String, Object> headers) {
     }
 
     private final Connection connection;
@@ -82,15 +83,18 @@ public final class AmqpRpcCaller implements AutoCloseable {
     }
 
     public CompletableFuture<Reply> call(String body, String correlationId) {
+        return call(body.getBytes(StandardCharsets.UTF_8), new AMQP.BasicProperties.Builder().correlationId(correlationId));
+    }
+
+    /** Publishes any body with any properties; reply_to is this caller's, the correlation id must be set. */
+    public CompletableFuture<Reply> call(byte[] body, AMQP.BasicProperties.Builder request) {
+        AMQP.BasicProperties properties = request.replyTo(replyTo).build();
+        String correlationId = properties.getCorrelationId();
         CompletableFuture<Reply> reply = new CompletableFuture<>();
         pending.put(correlationId, reply);
-        AMQP.BasicProperties properties = new AMQP.BasicProperties.Builder()
-                .replyTo(replyTo)
-                .correlationId(correlationId)
-                .build();
         try {
             synchronized (channel) {
-                channel.basicPublish("", queue, properties, body.getBytes(StandardCharsets.UTF_8));
+                channel.basicPublish("", queue, properties, body);
             }
         } catch (IOException e) {
             pending.remove(correlationId);
@@ -109,7 +113,8 @@ public final class AmqpRpcCaller implements AutoCloseable {
         Map<String, Object> headers = properties.getHeaders();
         Object error = headers == null ? null : headers.get("rpc-error");
         Reply reply = new Reply(properties.getCorrelationId(), new String(delivery.getBody(), StandardCharsets.UTF_8),
-                error == null ? null : error.toString(), properties.getContentType());
+                error == null ? null : error.toString(), properties.getContentType(),
+                headers == null ? Map.of() : Map.copyOf(headers));
         CompletableFuture<Reply> call = reply.correlationId() == null ? null : pending.remove(reply.correlationId());
         if (call == null) {
             unmatched.add(reply);
