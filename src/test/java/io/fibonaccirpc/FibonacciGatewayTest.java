@@ -15,6 +15,7 @@ import io.fibonaccirpc.support.TestBroker;
 import org.apache.camel.CamelExecutionException;
 import org.apache.camel.ProducerTemplate;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -37,6 +38,9 @@ class FibonacciGatewayTest {
 
     private static RunningApplication application;
 
+    /** The queue of the tests that start a gateway of their own. */
+    private final String queue = RunningApplication.newQueueName();
+
     @BeforeAll
     static void startApplication() {
         application = RunningApplication.start(RunningApplication.isolatedProperties(RunningApplication.newQueueName()));
@@ -46,6 +50,11 @@ class FibonacciGatewayTest {
     static void stopApplication() {
         application.close();
         TestBroker.get().deleteQueues(application.queue(), application.deadLetterQueue());
+    }
+
+    @AfterEach
+    void deleteOwnQueues() {
+        TestBroker.get().deleteQueues(queue, queue + ".dead-letters");
     }
 
     @Test
@@ -141,14 +150,11 @@ class FibonacciGatewayTest {
     /** A server that takes the request and never replies: the caller waits the configured timeout, not 5 s. */
     @Test
     void replies_504_when_no_server_answers_in_time_and_records_the_failure() {
-        String queue = RunningApplication.newQueueName();
-        Map<String, String> properties = new HashMap<>(RunningApplication.isolatedProperties(queue));
-        properties.put("rpc.role", "client");
-        properties.put("rpc.reply-timeout", "1500");
-        try (SilentServer silent = SilentServer.on(queue); RunningApplication gateway = RunningApplication.start(properties)) {
-            long started = System.nanoTime();
-            HttpResponse<String> response = get(gateway.uri("/fib/7"));
-            Duration waited = Duration.ofNanos(System.nanoTime() - started);
+        try (SilentServer silent = SilentServer.on(queue);
+             RunningApplication gateway = startGateway(queue, "rpc.reply-timeout", "1500")) {
+            TimedCall call = TimedCall.of(gateway.uri("/fib/7"));
+            HttpResponse<String> response = call.response();
+            Duration waited = call.waited();
 
             assertEquals(504, response.statusCode());
             assertEquals("application/problem+json", contentType(response));
@@ -166,20 +172,15 @@ class FibonacciGatewayTest {
 
             // the failure is recorded for operators
             await().atMost(Duration.ofSeconds(10)).until(() -> TestBroker.get().queueDepth(gateway.deadLetterQueue()) == 1);
-        } finally {
-            TestBroker.get().deleteQueues(queue, queue + ".dead-letters");
         }
     }
 
     @Test
     void replies_503_at_once_when_the_queue_does_not_exist() {
-        String queue = RunningApplication.newQueueName();
-        Map<String, String> properties = new HashMap<>(RunningApplication.isolatedProperties(queue));
-        properties.put("rpc.role", "client");
-        try (RunningApplication gateway = RunningApplication.start(properties)) {
-            long started = System.nanoTime();
-            HttpResponse<String> response = get(gateway.uri("/fib/7"));
-            Duration waited = Duration.ofNanos(System.nanoTime() - started);
+        try (RunningApplication gateway = startGateway(queue)) {
+            TimedCall call = TimedCall.of(gateway.uri("/fib/7"));
+            HttpResponse<String> response = call.response();
+            Duration waited = call.waited();
 
             assertEquals(503, response.statusCode());
             Map<String, Object> problem = json(response.body());
@@ -187,21 +188,16 @@ class FibonacciGatewayTest {
             assertTrue(((String) problem.get("detail")).contains(queue), problem.toString());
             assertTrue(response.headers().firstValue("Retry-After").isPresent());
             assertTrue(waited.toMillis() < 500, "waited " + waited);
-        } finally {
-            TestBroker.get().deleteQueues(queue, queue + ".dead-letters");
         }
     }
 
     @Test
     void replies_503_at_once_when_no_server_consumes_the_queue_and_publishes_nothing() {
-        String queue = RunningApplication.newQueueName();
-        Map<String, String> properties = new HashMap<>(RunningApplication.isolatedProperties(queue));
-        properties.put("rpc.role", "client");
         declareQueue(queue);
-        try (RunningApplication gateway = RunningApplication.start(properties)) {
-            long started = System.nanoTime();
-            HttpResponse<String> response = get(gateway.uri("/fib/7"));
-            Duration waited = Duration.ofNanos(System.nanoTime() - started);
+        try (RunningApplication gateway = startGateway(queue)) {
+            TimedCall call = TimedCall.of(gateway.uri("/fib/7"));
+            HttpResponse<String> response = call.response();
+            Duration waited = call.waited();
 
             assertEquals(503, response.statusCode());
             Map<String, Object> problem = json(response.body());
@@ -209,32 +205,24 @@ class FibonacciGatewayTest {
             assertTrue(waited.toMillis() < 500, "waited " + waited);
             assertEquals(0, TestBroker.get().queueDepth(queue), "nothing waits to be computed for nobody");
             assertEquals(0, TestBroker.get().queueDepth(gateway.deadLetterQueue()), "nothing was published");
-        } finally {
-            TestBroker.get().deleteQueues(queue, queue + ".dead-letters");
         }
     }
 
     @Test
     void a_bad_n_is_refused_before_anything_is_published() {
-        String queue = RunningApplication.newQueueName();
-        Map<String, String> properties = new HashMap<>(RunningApplication.isolatedProperties(queue));
-        properties.put("rpc.role", "client");
         declareQueue(queue);
-        try (RunningApplication gateway = RunningApplication.start(properties)) {
+        try (RunningApplication gateway = startGateway(queue)) {
             assertEquals(400, get(gateway.uri("/fib/nope")).statusCode());
             assertEquals(400, get(gateway.uri("/fib/100001")).statusCode());
 
             assertEquals(0, TestBroker.get().queueDepth(queue));
             assertEquals(0, TestBroker.get().queueDepth(gateway.deadLetterQueue()), "nothing recorded as a failure");
-        } finally {
-            TestBroker.get().deleteQueues(queue, queue + ".dead-letters");
         }
     }
 
     /** The component creates its reply listener lazily, without a lock; the application creates it at start. */
     @Test
     void a_burst_of_first_calls_on_a_fresh_gateway_all_succeed() throws Exception {
-        String queue = RunningApplication.newQueueName();
         try (RunningApplication fresh = RunningApplication.start(RunningApplication.isolatedProperties(queue))) {
             java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
             List<CompletableFuture<HttpResponse<String>>> calls = IntStream.range(0, 40)
@@ -247,8 +235,25 @@ class FibonacciGatewayTest {
                 assertEquals(200, response.statusCode(), response.body());
                 assertEquals(FIBONACCI.of(i).toString(), response.body());
             }
-        } finally {
-            TestBroker.get().deleteQueues(queue, queue + ".dead-letters");
+        }
+    }
+
+    /** A gateway only (no server route) on a queue of its own, with these property overrides. */
+    private static RunningApplication startGateway(String queue, String... overrides) {
+        Map<String, String> properties = new HashMap<>(RunningApplication.isolatedProperties(queue));
+        properties.put("rpc.role", "client");
+        for (int i = 0; i < overrides.length; i += 2) {
+            properties.put(overrides[i], overrides[i + 1]);
+        }
+        return RunningApplication.start(properties);
+    }
+
+    /** A call and how long its caller waited. */
+    private record TimedCall(HttpResponse<String> response, Duration waited) {
+        static TimedCall of(java.net.URI uri) {
+            long started = System.nanoTime();
+            HttpResponse<String> response = get(uri);
+            return new TimedCall(response, Duration.ofNanos(System.nanoTime() - started));
         }
     }
 
