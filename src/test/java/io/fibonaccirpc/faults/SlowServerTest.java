@@ -1,0 +1,82 @@
+package io.fibonaccirpc.faults;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import io.fibonaccirpc.support.CallStream;
+import io.fibonaccirpc.support.CallStream.Call;
+import io.fibonaccirpc.support.DisposableBroker;
+import io.fibonaccirpc.support.Http;
+import io.fibonaccirpc.support.RpcServerDouble;
+import io.fibonaccirpc.support.RunningApplication;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A server slower than the reply timeout: its caller gets 504, and its late reply, which arrives while the
+ * next caller waits on the same reply listener, is dropped, never delivered to that caller.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class SlowServerTest {
+
+    private static final long REPLY_TIMEOUT_MILLIS = 2000;
+    /** The slow call: its reply comes a second after its caller gave up. */
+    private static final int SLOW_N = 10;
+    private static final Duration SLOW_DELAY = Duration.ofMillis(3000);
+    /** The next call: answered in time, a while after the slow call's late reply came back. */
+    private static final int NEXT_N = 20;
+    private static final Duration NEXT_DELAY = Duration.ofMillis(1500);
+
+    private static DisposableBroker broker;
+
+    @BeforeAll
+    static void startBroker() {
+        broker = DisposableBroker.start();
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    @Test
+    void a_server_slower_than_the_timeout_gives_504_and_its_late_reply_reaches_no_other_caller() throws Exception {
+        String queue = RunningApplication.newQueueName();
+        Map<String, String> properties = FaultApplications.properties(broker, queue, "client", REPLY_TIMEOUT_MILLIS);
+        try (RpcServerDouble server = RpcServerDouble.start(broker.connectionFactory(), queue,
+                n -> n == SLOW_N ? SLOW_DELAY : n == NEXT_N ? NEXT_DELAY : Duration.ZERO);
+             RunningApplication gateway = RunningApplication.start(properties)) {
+            Call warmUp = CallStream.call(gateway.uri("/"), 5, Duration.ofSeconds(10)).get(10, TimeUnit.SECONDS);
+            assertTrue(warmUp.right(), "before the fault: " + warmUp);
+
+            Call slow = CallStream.call(gateway.uri("/"), SLOW_N, Duration.ofSeconds(10)).get(10, TimeUnit.SECONDS);
+            Call next = CallStream.call(gateway.uri("/"), NEXT_N, Duration.ofSeconds(10)).get(10, TimeUnit.SECONDS);
+            await("the server's reply to the slow call").atMost(Duration.ofSeconds(5))
+                    .until(() -> server.replies().stream().anyMatch(reply -> reply.body().equals(
+                            CallStream.fibonacci(SLOW_N))));
+            RpcServerDouble.Reply late = server.replies().stream()
+                    .filter(reply -> reply.body().equals(CallStream.fibonacci(SLOW_N))).findFirst().orElseThrow();
+            System.out.printf("slow server: %s%nlate reply sent %d ms before the next call ended%nnext: %s%n", slow,
+                    TimeUnit.NANOSECONDS.toMillis(next.endNanos() - late.sentNanos()), next);
+
+            assertEquals(504, slow.status(), "the slow call: " + slow);
+            assertTrue(slow.problemJson(), slow.toString());
+            assertEquals("urn:fibonacci-rpc:problem:reply-timeout", Http.json(slow.body()).get("type"), slow.body());
+            assertTrue(slow.millis() >= REPLY_TIMEOUT_MILLIS && slow.millis() < REPLY_TIMEOUT_MILLIS + 1000,
+                    "504 after the reply timeout, not much later: " + slow);
+            assertTrue(late.sentNanos() - next.startNanos() > 0 && next.endNanos() - late.sentNanos() > 0,
+                    "the late reply came back while the next call waited");
+            assertEquals(CallStream.fibonacci(NEXT_N), next.body(), "the next caller gets its own answer: " + next);
+            assertEquals(200, next.status(), next.toString());
+        }
+    }
+}
