@@ -1,0 +1,122 @@
+package io.fibonaccirpc.faults;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+import io.fibonaccirpc.support.CallStream;
+import io.fibonaccirpc.support.CallStream.Call;
+import io.fibonaccirpc.support.DisposableBroker;
+import io.fibonaccirpc.support.Http;
+import io.fibonaccirpc.support.RpcServerDouble;
+import io.fibonaccirpc.support.RunningApplication;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A gateway with nothing behind it fails fast: when the request queue does not exist, or exists with no
+ * server consuming it, the caller gets a 503 problem saying which, in well under a second, instead of waiting
+ * for the reply timeout; and no request is left behind to be computed for nobody.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class NoServerTest {
+
+    private static final long REPLY_TIMEOUT_MILLIS = 3000;
+    private static final long FAST_FAILURE_MILLIS = 500;
+    private static final Pattern NO_QUEUE = Pattern.compile("(?i)(does not exist|doesn't exist|no such queue|not found|no queue)");
+    private static final Pattern NO_SERVER = Pattern.compile("(?i)(no server|no consumer|not consumed|nobody consumes)");
+
+    private static DisposableBroker broker;
+
+    private final String queue = RunningApplication.newQueueName();
+    private RunningApplication gateway;
+
+    @BeforeAll
+    static void startBroker() {
+        broker = DisposableBroker.start();
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    @BeforeEach
+    void startGateway() {
+        gateway = RunningApplication.start(FaultApplications.properties(broker, queue, "client", REPLY_TIMEOUT_MILLIS));
+    }
+
+    @AfterEach
+    void stopGateway() {
+        if (gateway != null) {
+            gateway.close();
+        }
+    }
+
+    @Test
+    void answers_503_at_once_when_the_queue_does_not_exist() throws Exception {
+        assertEquals(-1, broker.queueDepth(queue), queue + " does not exist");
+
+        Call call = call(7);
+
+        System.out.println("no queue: " + call);
+        assertFastNoServerProblem(call, NO_QUEUE);
+    }
+
+    @Test
+    void answers_503_at_once_when_no_server_consumes_the_queue_and_leaves_no_request_behind() throws Exception {
+        broker.declareQueue(queue);
+
+        Call call = call(7);
+
+        System.out.println("no consumer: " + call + "; " + queue + " holds " + broker.queueDepth(queue));
+        assertFastNoServerProblem(call, NO_SERVER);
+        assertEquals(0, broker.queueDepth(queue), "requests left in " + queue + " to be computed for nobody");
+    }
+
+    @Test
+    void answers_again_as_soon_as_a_server_consumes_the_queue() throws Exception {
+        broker.declareQueue(queue);
+        Call refused = call(8);
+        assertEquals(503, refused.status(), "no server yet: " + refused);
+
+        try (RpcServerDouble server = RpcServerDouble.start(broker.connectionFactory(), queue, n -> Duration.ZERO)) {
+            Call[] answered = new Call[1];
+            await("a call answered once a server consumes").atMost(Duration.ofSeconds(10))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> {
+                        answered[0] = call(9);
+                        return answered[0].status() == 200;
+                    });
+            System.out.println("a server again: " + answered[0]);
+            assertTrue(answered[0].right(), answered[0].toString());
+        }
+    }
+
+    private Call call(int n) throws Exception {
+        return CallStream.call(gateway.uri("/"), n, Duration.ofSeconds(10)).get(10, TimeUnit.SECONDS);
+    }
+
+    private void assertFastNoServerProblem(Call call, Pattern detail) {
+        assertEquals(503, call.status(), call.toString());
+        assertTrue(call.problemJson(), call.toString());
+        Map<String, Object> problem = Http.json(call.body());
+        assertEquals(503, problem.get("status"), call.body());
+        assertTrue(String.valueOf(problem.get("type")).startsWith("urn:fibonacci-rpc:problem:"), call.body());
+        String text = problem.get("title") + " " + problem.get("detail");
+        assertTrue(detail.matcher(text).find(), "the problem says why (" + detail + "): " + call.body());
+        assertTrue(call.millis() < FAST_FAILURE_MILLIS, "answered after " + call.millis() + " ms, not in less than "
+                + FAST_FAILURE_MILLIS + " ms");
+    }
+}
