@@ -181,6 +181,11 @@ public final class ApplicationProcess implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** The OS process, for tests that pause or kill it as a fault ({@code destroyForcibly()} is SIGKILL). */
+    public ProcessHandle processHandle() {
+        return process.toHandle();
+    }
+
     /** Stops the process with SIGTERM (Camel shuts down gracefully), forcibly if it has not exited in time. */
     @Override
     public void close() {
