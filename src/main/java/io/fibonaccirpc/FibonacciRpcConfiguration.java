@@ -11,9 +11,9 @@ import org.apache.camel.Configuration;
 import org.apache.camel.PropertyInject;
 import org.apache.camel.model.Model;
 import org.apache.camel.spi.Registry;
+import org.springframework.amqp.rabbit.connection.AbstractConnectionFactory;
 import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
 import org.springframework.amqp.rabbit.core.RabbitAdmin;
-import org.springframework.amqp.rabbit.core.RabbitTemplate;
 
 /**
  * The wiring of the application: the broker connection, the beans the routes call, and which routes this
@@ -54,9 +54,12 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
                 .setRouteFilterPattern(rpcRole.includeRoutes(), rpcRole.excludeRoutes());
 
         CachingConnectionFactory connectionFactory = connectionFactory(rpcRole);
-        ServerAvailability serverAvailability = new ServerAvailability(new RabbitTemplate(connectionFactory), queue,
+        ServerAvailability serverAvailability = new ServerAvailability(connectionFactory, queue,
                 serverCheckIntervalMillis);
         connectionFactory.addConnectionListener(serverAvailability);
+        if (rpcRole != RpcRole.SERVER) {
+            addService(camelContext, serverAvailability);
+        }
         RpcCounters counters = new RpcCounters();
 
         Registry registry = camelContext.getRegistry();
@@ -71,12 +74,24 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
         camelContext.addLifecycleStrategy(new RpcCallTemplateInstaller(counters.lateReplies()));
     }
 
+    private static void addService(CamelContext camelContext, Object service) {
+        try {
+            camelContext.addService(service, true, false);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private CachingConnectionFactory connectionFactory(RpcRole rpcRole) {
         CachingConnectionFactory factory = new CachingConnectionFactory(host, port);
         factory.setUsername(username);
         factory.setPassword(password);
         factory.setVirtualHost(vhost);
-        factory.setConnectionNameStrategy(f -> "fibonacci-rpc " + rpcRole.name().toLowerCase(Locale.ROOT));
+        String roleName = rpcRole.name().toLowerCase(Locale.ROOT);
+        factory.setConnectionNameStrategy(f -> "fibonacci-rpc " + roleName);
+        // the second connection: the gateway's queue probe (see ServerAvailability)
+        ((AbstractConnectionFactory) factory.getPublisherConnectionFactory())
+                .setConnectionNameStrategy(f -> "fibonacci-rpc publisher (" + roleName + ")");
         // a request that no queue takes comes back to the caller (mandatory publish) instead of vanishing
         factory.setPublisherReturns(true);
         if (tls) {

@@ -1,5 +1,6 @@
 package io.fibonaccirpc;
 
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -21,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * (a server drops it uncomputed after that, even if it was held up before reaching the queue);</li>
  * <li>publishes with the {@code mandatory} flag, so that a request no queue takes comes back at once (no
  * route) instead of costing the reply timeout;</li>
- * <li>drops replies that come after their caller gave up, counted, instead of logging each at WARN.</li>
+ * <li>drops replies that come after their caller gave up, counted, instead of logging each at WARN;</li>
+ * <li>fails the calls in flight at once when the connection they wait on closes, instead of letting each
+ * wait for its timeout.</li>
  * </ul>
  */
 public class RpcCallTemplate extends AsyncRabbitTemplate {
@@ -31,7 +34,10 @@ public class RpcCallTemplate extends AsyncRabbitTemplate {
 
     private static final Logger LOG = LoggerFactory.getLogger(RpcCallTemplate.class);
 
+    /** Correlation ids of the calls in flight, added before their request is published. */
     private final Set<String> awaitingReply = ConcurrentHashMap.newKeySet();
+    /** The same calls' futures, to fail them when the connection closes. */
+    private final Map<String, RabbitMessageFuture> inFlight = new ConcurrentHashMap<>();
     private final long replyTimeoutMillis;
     private final LongAdder lateReplies;
 
@@ -49,21 +55,22 @@ public class RpcCallTemplate extends AsyncRabbitTemplate {
         properties.setExpiration(Long.toString(replyTimeoutMillis));
         properties.setHeader(DEADLINE_HEADER, System.currentTimeMillis() + replyTimeoutMillis);
         String correlationId = properties.getCorrelationId();
-        if (correlationId != null) {
-            awaitingReply.add(correlationId);
+        if (correlationId == null) {
+            return super.sendAndReceive(exchange, routingKey, message);
         }
+        awaitingReply.add(correlationId);
         RabbitMessageFuture future;
         try {
             future = super.sendAndReceive(exchange, routingKey, message);
         } catch (RuntimeException e) {
-            if (correlationId != null) {
-                awaitingReply.remove(correlationId);
-            }
+            awaitingReply.remove(correlationId);
             throw e;
         }
-        if (correlationId != null) {
-            future.whenComplete((reply, failure) -> awaitingReply.remove(correlationId));
-        }
+        inFlight.put(correlationId, future);
+        future.whenComplete((reply, failure) -> {
+            awaitingReply.remove(correlationId);
+            inFlight.remove(correlationId);
+        });
         return future;
     }
 
@@ -76,5 +83,15 @@ public class RpcCallTemplate extends AsyncRabbitTemplate {
             return;
         }
         super.onMessage(message, channel);
+    }
+
+    /** Fails every call in flight: the connection their replies would come on has closed. */
+    public void connectionLost() {
+        RpcUnavailableException lost = new RpcUnavailableException(RpcUnavailableException.Reason.CONNECTION_LOST,
+                "the connection to the broker closed while the call waited for its reply; it may have been computed");
+        inFlight.values().forEach(future -> {
+            future.completeExceptionally(lost);
+            future.cancel(false); // releases what the template holds for it
+        });
     }
 }

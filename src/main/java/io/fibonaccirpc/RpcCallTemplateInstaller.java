@@ -9,6 +9,9 @@ import org.apache.camel.Service;
 import org.apache.camel.component.springrabbit.SpringRabbitMQEndpoint;
 import org.apache.camel.component.springrabbit.SpringRabbitMQProducer;
 import org.apache.camel.support.LifecycleStrategySupport;
+import com.rabbitmq.client.ShutdownSignalException;
+import org.springframework.amqp.rabbit.connection.Connection;
+import org.springframework.amqp.rabbit.connection.ConnectionListener;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 
 /**
@@ -38,7 +41,19 @@ public final class RpcCallTemplateInstaller extends LifecycleStrategySupport {
             RabbitTemplate template = new RabbitTemplate(endpoint.getConnectionFactory());
             template.setRoutingKey(endpoint.getRoutingKey());
             template.setUsePublisherConnection(endpoint.isUsePublisherConnection());
-            producer.setInOutTemplate(new RpcCallTemplate(template, endpoint.getReplyTimeout(), lateReplies));
+            RpcCallTemplate callTemplate = new RpcCallTemplate(template, endpoint.getReplyTimeout(), lateReplies);
+            endpoint.getConnectionFactory().addConnectionListener(new ConnectionListener() {
+                @Override
+                public void onCreate(Connection connection) {
+                    // nothing waits on a new connection
+                }
+
+                @Override
+                public void onShutDown(ShutdownSignalException signal) {
+                    callTemplate.connectionLost();
+                }
+            });
+            producer.setInOutTemplate(callTemplate);
         }
     }
 }

@@ -13,6 +13,8 @@ public class RpcUnavailableException extends RuntimeException {
         NO_SERVER("No server consumes the request queue"),
         /** The broker refuses publishes for now (a memory or disk alarm). */
         BROKER_BLOCKED("The broker is not accepting requests"),
+        /** The connection to the broker closed while the call waited for its reply. */
+        CONNECTION_LOST("The connection to the broker was lost"),
         /** The gateway already has as many calls in flight as it allows. */
         OVERLOADED("Too many calls in flight");
 

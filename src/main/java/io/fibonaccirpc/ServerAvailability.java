@@ -1,28 +1,44 @@
 package io.fibonaccirpc;
 
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.BlockedListener;
 import com.rabbitmq.client.ShutdownSignalException;
+import org.apache.camel.Service;
 import org.springframework.amqp.AmqpException;
 import org.springframework.amqp.rabbit.connection.Connection;
+import org.springframework.amqp.rabbit.connection.ConnectionFactory;
 import org.springframework.amqp.rabbit.connection.ConnectionListener;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 
 /**
  * Tells, before a request is published, whether a server can take it: the request queue exists, something
- * consumes it, and the broker accepts publishes. The queue is looked at (a passive declare) at most once per
- * check interval; the broker's blocked notifications are followed as they come. Without this, a request to a
- * missing queue or one no server consumes costs its caller the whole reply timeout.
+ * consumes it, and the broker accepts publishes. Without this, a request to a missing queue or one no server
+ * consumes costs its caller the whole reply timeout, and one published during a memory alarm sits in the
+ * socket, to be computed for nobody once the alarm clears.
+ * <ul>
+ * <li>The queue is looked at (a passive declare) at most once per check interval, on the publisher connection,
+ * which publishes no requests and so is never blocked by an alarm.</li>
+ * <li>The broker tells a connection it is blocked only when the connection next publishes. While started, a
+ * one-byte canary is published on the requests' connection every check interval (to no queue), so an alarm
+ * is known within an interval, before a request is held up by it.</li>
+ * </ul>
  */
-public final class ServerAvailability implements ConnectionListener {
+public final class ServerAvailability implements ConnectionListener, Service {
 
     private static final int NOT_FOUND = 404;
+    private static final byte[] CANARY = new byte[] { 0 };
 
-    private final RabbitTemplate template;
+    private final RabbitTemplate probe;
+    private final RabbitTemplate canary;
     private final String queue;
+    private final long intervalMillis;
     private final long intervalNanos;
+    private ScheduledExecutorService canaries;
     private final AtomicBoolean looking = new AtomicBoolean();
     private volatile Look last;
     private volatile String blockedReason;
@@ -30,10 +46,45 @@ public final class ServerAvailability implements ConnectionListener {
     private record Look(long atNanos, RpcUnavailableException.Reason unavailable) {
     }
 
-    public ServerAvailability(RabbitTemplate template, String queue, long checkIntervalMillis) {
-        this.template = template;
+    public ServerAvailability(ConnectionFactory connectionFactory, String queue, long checkIntervalMillis) {
+        this.probe = new RabbitTemplate(connectionFactory);
+        this.probe.setUsePublisherConnection(true);
+        this.canary = new RabbitTemplate(connectionFactory);
         this.queue = queue;
+        this.intervalMillis = checkIntervalMillis;
         this.intervalNanos = checkIntervalMillis * 1_000_000L;
+    }
+
+    /** Starts publishing the canary. */
+    @Override
+    public void start() {
+        canaries = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "fibonacci-rpc-alarm-canary");
+            thread.setDaemon(true);
+            return thread;
+        });
+        canaries.scheduleWithFixedDelay(this::publishCanary, 0, intervalMillis, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void stop() {
+        if (canaries != null) {
+            canaries.shutdownNow();
+        }
+    }
+
+    private void publishCanary() {
+        if (blockedReason != null) {
+            return; // known already; the unblocked notification says when it ends
+        }
+        try {
+            canary.execute(channel -> {
+                channel.basicPublish("", "", false, null, CANARY);
+                return null;
+            });
+        } catch (AmqpException e) {
+            // no connection now: the calls themselves find out, and say so
+        }
     }
 
     /**
@@ -73,7 +124,7 @@ public final class ServerAvailability implements ConnectionListener {
 
     private Look lookAtQueue() {
         try {
-            AMQP.Queue.DeclareOk queueState = template.execute(channel -> channel.queueDeclarePassive(queue));
+            AMQP.Queue.DeclareOk queueState = probe.execute(channel -> channel.queueDeclarePassive(queue));
             boolean consumed = queueState != null && queueState.getConsumerCount() > 0;
             return new Look(System.nanoTime(), consumed ? null : RpcUnavailableException.Reason.NO_SERVER);
         } catch (AmqpException e) {

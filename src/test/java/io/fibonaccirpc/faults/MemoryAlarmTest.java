@@ -93,7 +93,7 @@ class MemoryAlarmTest {
             for (Call call : duringAlarm) {
                 assertEquals(503, call.status(), "a call during the memory alarm: " + call);
                 assertTrue(call.problemJson(), call.toString());
-                assertEquals("urn:fibonacci-rpc:problem:broker-unavailable", Http.json(call.body()).get("type"),
+                assertEquals("urn:fibonacci-rpc:problem:broker-blocked", Http.json(call.body()).get("type"),
                         call.body());
                 assertTrue(call.millis() < FAST_FAILURE_MILLIS, "503 in less than " + FAST_FAILURE_MILLIS + " ms: "
                         + call);
