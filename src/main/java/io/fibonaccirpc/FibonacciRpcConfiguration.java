@@ -1,9 +1,15 @@
 package io.fibonaccirpc;
 
-import java.security.NoSuchAlgorithmException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.util.Locale;
 
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
@@ -36,6 +42,10 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
     private String vhost;
     @PropertyInject("rabbitmq.tls")
     private boolean tls;
+    @PropertyInject(value = "rabbitmq.tls-trust-store", defaultValue = "")
+    private String trustStore;
+    @PropertyInject(value = "rabbitmq.tls-trust-store-password", defaultValue = "")
+    private String trustStorePassword;
     @PropertyInject("rpc.queue")
     private String queue;
     @PropertyInject("rpc.reply-timeout")
@@ -95,14 +105,30 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
         // a request that no queue takes comes back to the caller (mandatory publish) instead of vanishing
         factory.setPublisherReturns(true);
         if (tls) {
-            try {
-                factory.getRabbitConnectionFactory().useSslProtocol(SSLContext.getDefault());
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException("no TLS available in this JVM", e);
-            }
+            factory.getRabbitConnectionFactory().useSslProtocol(sslContext());
             factory.getRabbitConnectionFactory().enableHostnameVerification();
         }
         return factory;
+    }
+
+    /** The JVM's TLS context, or one that trusts the certificates of {@code rabbitmq.tls-trust-store}. */
+    private SSLContext sslContext() {
+        try {
+            if (trustStore.isBlank()) {
+                return SSLContext.getDefault();
+            }
+            KeyStore trusted = KeyStore.getInstance(KeyStore.getDefaultType());
+            try (InputStream in = Files.newInputStream(Path.of(trustStore))) {
+                trusted.load(in, trustStorePassword.isEmpty() ? null : trustStorePassword.toCharArray());
+            }
+            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(trusted);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, trust.getTrustManagers(), null);
+            return context;
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("cannot set up TLS to the broker with trust store '" + trustStore + "'", e);
+        }
     }
 
     /**

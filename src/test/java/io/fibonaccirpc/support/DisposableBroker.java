@@ -65,6 +65,8 @@ public final class DisposableBroker implements AutoCloseable {
     private final Map<String, String> nodeEnvironment;
     private volatile long osPid = -1;
     private final Thread killOnExit;
+    /** The TLS (amqps) port, or 0 when the node has no TLS listener. */
+    private int tlsPort;
 
     private DisposableBroker(String node, int amqpPort, int distributionPort, Path folder, Path scripts) {
         this.node = node;
@@ -78,11 +80,27 @@ public final class DisposableBroker implements AutoCloseable {
 
     /** Starts a fresh node and returns once its AMQP port accepts connections. */
     public static DisposableBroker start() {
+        return start(false);
+    }
+
+    /**
+     * Starts a fresh node that also listens for TLS (amqps) on {@link #tlsPort()}, with a certificate for
+     * localhost and 127.0.0.1 signed by a CA of its own, which {@link #trustStore()} holds.
+     */
+    public static DisposableBroker startWithTls() {
+        return start(true);
+    }
+
+    private static DisposableBroker start(boolean tls) {
         String name = "fibtest-" + UUID.randomUUID().toString().substring(0, 8);
         DisposableBroker broker = new DisposableBroker(name + "@localhost", freePort(), freePort(),
                 ROOT.resolve(name), scriptsFolder());
         Runtime.getRuntime().addShutdownHook(broker.killOnExit);
         try {
+            if (tls) {
+                broker.tlsPort = freePort();
+                broker.makeCertificates();
+            }
             broker.writeFiles();
             broker.launch();
         } catch (RuntimeException | Error e) {
@@ -144,18 +162,75 @@ public final class DisposableBroker implements AutoCloseable {
             Files.createDirectories(folder.resolve("mnesia"));
             Files.createDirectories(folder.resolve("log"));
             Files.writeString(folder.resolve("rabbitmq-env.conf"), "# this node's variables come from its environment\n");
-            Files.writeString(folder.resolve("rabbitmq.conf"), String.join("\n",
+            List<String> configuration = new ArrayList<>(List.of(
                     "listeners.tcp.local = 127.0.0.1:" + amqpPort,
                     "vm_memory_high_watermark.relative = " + DEFAULT_MEMORY_HIGH_WATERMARK,
                     "log.console = false",
-                    "log.file.level = info",
-                    ""));
+                    "log.file.level = info"));
+            if (tlsPort != 0) {
+                Path tls = folder.resolve("tls");
+                configuration.addAll(List.of(
+                        "listeners.ssl.local = 127.0.0.1:" + tlsPort,
+                        "ssl_options.cacertfile = " + tls.resolve("ca.pem"),
+                        "ssl_options.certfile = " + tls.resolve("server.pem"),
+                        "ssl_options.keyfile = " + tls.resolve("server.key"),
+                        "ssl_options.verify = verify_none",
+                        "ssl_options.fail_if_no_peer_cert = false"));
+            }
+            configuration.add("");
+            Files.writeString(folder.resolve("rabbitmq.conf"), String.join("\n", configuration));
             // an empty list: no plugin, so no management listener on a port another node holds
             Files.writeString(folder.resolve("enabled_plugins"), "[].\n");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the files of " + node + " in " + folder, e);
         }
     }
+
+    /** A CA of the node's own and a server certificate for localhost and 127.0.0.1 it signed (openssl, keytool). */
+    private void makeCertificates() {
+        Path tls = folder.resolve("tls");
+        try {
+            Files.createDirectories(tls);
+            Files.writeString(tls.resolve("server.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        run(tls, "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                "-subj", "/CN=fibonacci-rpc test CA", "-keyout", "ca.key", "-out", "ca.pem");
+        run(tls, "openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
+                "-keyout", "server.key", "-out", "server.csr");
+        run(tls, "openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+                "-CAcreateserial", "-days", "2", "-extfile", "server.ext", "-out", "server.pem");
+        run(tls, "keytool", "-importcert", "-noprompt", "-alias", "test-ca", "-file", "ca.pem",
+                "-keystore", "trust.p12", "-storetype", "PKCS12", "-storepass", TRUST_STORE_PASSWORD);
+    }
+
+    private static void run(Path directory, String... command) {
+        try {
+            Process process = new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes());
+            if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
+                throw new IllegalStateException(String.join(" ", command) + " failed: " + output);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The TLS (amqps) port of a node started with {@link #startWithTls()}. */
+    public int tlsPort() {
+        return tlsPort;
+    }
+
+    /** A PKCS12 trust store with the CA that signed this node's certificate; its password: "changeit". */
+    public Path trustStore() {
+        return folder.resolve("tls").resolve("trust.p12");
+    }
+
+    public static final String TRUST_STORE_PASSWORD = "changeit";
 
     private void launch() {
         run(List.of(script("rabbitmq-server").toString(), "-detached"), COMMAND_TIMEOUT);
