@@ -1,0 +1,106 @@
+package io.fibonaccirpc.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.Delivery;
+import io.fibonaccirpc.Fibonacci;
+import io.fibonaccirpc.RpcException;
+import io.fibonaccirpc.support.TestBroker;
+
+/**
+ * The baseline server, run by the benchmark as a process of its own: nothing but the RabbitMQ Java client and
+ * {@link Fibonacci}. One consumer with a prefetch of its own on a queue that exists; each request is computed
+ * on the client's consumer thread, replied to {@code reply_to} with its correlation id, then acknowledged.
+ * It prints {@code ready} once it consumes, and exits when its standard input closes (so it never outlives the
+ * benchmark).
+ * <p>
+ * Usage: {@code java -cp <test class path> io.fibonaccirpc.bench.BaselineServer <queue> <prefetch>}, with the
+ * broker given by RABBITMQ_* and TEST_BROKER=local.
+ */
+public final class BaselineServer {
+
+    private static final Fibonacci FIBONACCI = new Fibonacci(Fibonacci.DEFAULT_MAX_N);
+    private static final long STARTUP_TIMEOUT_MILLIS = 30_000;
+
+    private BaselineServer() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String queue = args[0];
+        int prefetch = Integer.parseInt(args[1]);
+        Connection connection = TestBroker.get().connectionFactory().newConnection("benchmark baseline server");
+        Channel channel = connection.createChannel();
+        channel.basicQos(prefetch);
+        channel.basicConsume(queue, false, (tag, delivery) -> answer(channel, delivery), tag -> {
+        });
+        System.out.println("ready");
+        System.out.flush();
+        while (System.in.read() != -1) {
+            // runs until the benchmark closes our standard input, or ends the process
+        }
+        connection.abort(5000);
+    }
+
+    /**
+     * Starts the server in a JVM of its own (this JVM's class path, -Xmx256m like the jar), its output in
+     * {@code target/processes/benchmark-baseline-server.log}; returns once it consumes the queue.
+     */
+    static Process start(String queue, int prefetch) throws IOException, InterruptedException {
+        Path log = Path.of("target", "processes", "benchmark-baseline-server.log").toAbsolutePath();
+        Files.createDirectories(log.getParent());
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process server = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+                BaselineServer.class.getName(), queue, Integer.toString(prefetch))
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STARTUP_TIMEOUT_MILLIS);
+        while (!Files.readString(log).contains("ready")) {
+            if (!server.isAlive() || System.nanoTime() - end > 0) {
+                server.destroyForcibly();
+                throw new IllegalStateException("the baseline server did not start; its output:\n"
+                        + Files.readString(log));
+            }
+            Thread.sleep(50);
+        }
+        return server;
+    }
+
+    /** Stops the server: its standard input closes, so it exits; forcibly if it has not after a while. */
+    static void stop(Process server) throws InterruptedException {
+        try {
+            server.getOutputStream().close();
+        } catch (IOException e) {
+            // gone already
+        }
+        if (!server.waitFor(10, TimeUnit.SECONDS)) {
+            server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static void answer(Channel channel, Delivery request) throws IOException {
+        AMQP.BasicProperties properties = request.getProperties();
+        AMQP.BasicProperties.Builder reply = new AMQP.BasicProperties.Builder()
+                .correlationId(properties.getCorrelationId())
+                .contentType("text/plain");
+        String body;
+        try {
+            body = FIBONACCI.reply(new String(request.getBody(), StandardCharsets.UTF_8));
+        } catch (RpcException e) {
+            reply.headers(Map.of("rpc-error", e.getError().name()));
+            body = e.getMessage();
+        }
+        if (properties.getReplyTo() != null) {
+            channel.basicPublish("", properties.getReplyTo(), reply.build(), body.getBytes(StandardCharsets.UTF_8));
+        }
+        channel.basicAck(request.getEnvelope().getDeliveryTag(), false);
+    }
+}
