@@ -48,7 +48,11 @@ final class Report {
                 .append("reply queue at the same n and in flight.\n\n");
         out.append(table());
         out.append("\n### Targets of issue 4, from this run\n\n").append(targets());
-        out.append("\n### The server's compute time beside the round trip\n\n").append(computeTable());
+        out.append("\n### The server's compute time beside the round trip\n\n")
+                .append("The computation alone, timed in the benchmark's own JVM just before the gateway cases ")
+                .append("(warmed up, then the median of the calls in a timed stretch), beside the gateway's p50: ")
+                .append("what is left is what the HTTP and RPC legs add.\n\n")
+                .append(computeTable());
         out.append("\n### How it was measured\n\n");
         settings.forEach((key, value) -> out.append("- ").append(key).append(": ").append(value).append('\n'));
         return out.toString();
@@ -191,7 +195,8 @@ final class Report {
                     .append(" | ").append(millis(compute.replyMillis())).append(" | ")
                     .append(one.map(r -> millis(r.p50Millis())).orElse("")).append(" | ")
                     .append(many.map(r -> millis(r.p50Millis())).orElse("")).append(" | ")
-                    .append(one.map(r -> millis(r.p50Millis() - compute.replyMillis())).orElse("")).append(" |\n");
+                    .append(one.map(r -> difference(r.p50Millis() - compute.replyMillis())).orElse(""))
+                    .append(" |\n");
         }
         return out.toString();
     }
@@ -210,6 +215,11 @@ final class Report {
         }
         String format = value < 0.01 ? "%.4f" : value < 10 ? "%.3f" : value < 100 ? "%.2f" : "%.1f";
         return String.format(Locale.ROOT, format, value);
+    }
+
+    /** A difference of milliseconds, which may be negative when noise beats it. */
+    static String difference(double value) {
+        return value < 0 ? "-" + millis(-value) : millis(value);
     }
 
     static String percent(double value) {
