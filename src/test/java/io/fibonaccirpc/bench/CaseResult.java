@@ -13,6 +13,14 @@ record CaseResult(Case benchmarkCase, List<Run> runs) {
         return Stats.median(runs.stream().map(Run::callsPerSecond).toList());
     }
 
+    double lowestCallsPerSecond() {
+        return runs.stream().mapToDouble(Run::callsPerSecond).min().orElse(Double.NaN);
+    }
+
+    double highestCallsPerSecond() {
+        return runs.stream().mapToDouble(Run::callsPerSecond).max().orElse(Double.NaN);
+    }
+
     double p50Millis() {
         return Stats.median(runs.stream().map(Run::p50Millis).toList());
     }

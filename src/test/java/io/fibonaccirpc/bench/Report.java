@@ -45,7 +45,8 @@ final class Report {
         out.append("\nMedians of the runs of each case; errors are those of all runs together; CPU is % of one ")
                 .append("core (the machine has ").append(Runtime.getRuntime().availableProcessors())
                 .append(" cores) for each process, over each run. Ratios are to the baseline with the shared ")
-                .append("reply queue at the same n and in flight.\n\n");
+                .append("reply queue at the same n and in flight. The last column shows how far the runs of a case ")
+                .append("were apart on this shared machine.\n\n");
         out.append(table());
         out.append("\n### Targets of issue 4, from this run\n\n").append(targets());
         out.append("\n### The server's compute time beside the round trip\n\n")
@@ -87,7 +88,7 @@ final class Report {
 
                 ```sh
                 scripts/benchmark            # the full run; rewrites the results below
-                scripts/benchmark --quick    # about a minute, one short run per case (CI runs it)
+                scripts/benchmark --quick    # one short run per case, about a minute, into target/ (CI runs it)
                 ```
 
                 Each run rewrites the part between the markers; the rest of this file is kept.
@@ -107,15 +108,15 @@ final class Report {
         for (Role role : Role.values()) {
             out.append(" CPU ").append(role.label()).append(" |");
         }
-        out.append(" calls/s vs baseline | p50 vs baseline |\n");
+        out.append(" calls/s vs baseline | p50 vs baseline | calls/s of the runs, lowest to highest |\n");
         out.append("|---|---:|---:|---:|---:|---:|---:|");
-        out.append("---:|".repeat(Role.values().length)).append("---:|---:|\n");
+        out.append("---:|".repeat(Role.values().length)).append("---:|---:|---:|\n");
         for (CaseResult result : results) {
             Case c = result.benchmarkCase();
             out.append("| ").append(c.kind().label()).append(" | ").append(c.n()).append(" | ")
                     .append(c.inFlight()).append(" | ");
             if (!result.measured()) {
-                out.append("skipped (time limit) |".repeat(4 + Role.values().length + 2)).append('\n');
+                out.append("skipped (time limit) |".repeat(4 + Role.values().length + 3)).append('\n');
                 continue;
             }
             out.append(count(result.callsPerSecond())).append(" | ")
@@ -130,7 +131,8 @@ final class Report {
             out.append(' ').append(baseline.map(b -> ratio(result.callsPerSecond() / b.callsPerSecond())).orElse(""))
                     .append(" | ")
                     .append(baseline.map(b -> ratio(result.p50Millis() / b.p50Millis())).orElse(""))
-                    .append(" |\n");
+                    .append(" | ").append(count(result.lowestCallsPerSecond())).append(" - ")
+                    .append(count(result.highestCallsPerSecond())).append(" |\n");
         }
         return out.toString();
     }
