@@ -33,8 +33,12 @@ class ConnectionClosedTest {
 
     /** Long, so that a call that waits for it is told apart from one that fails fast. */
     private static final long REPLY_TIMEOUT_MILLIS = 10_000;
-    /** The server holds every request this long: the calls are in flight when the connection closes. */
-    private static final Duration SERVER_DELAY = Duration.ofMillis(1500);
+    /**
+     * The server holds every request this long: the calls are in flight when the connection closes. Finding and
+     * closing the connection takes three rabbitmqctl runs, 1.2 to 1.7 s on a 2-CPU machine, so this is well
+     * above that and well below the reply timeout.
+     */
+    private static final Duration SERVER_DELAY = Duration.ofMillis(5000);
     private static final long FAST_FAILURE_MILLIS = 1000;
     private static final int IN_FLIGHT = 5;
     private static final FaultReport REPORT = FaultReport.of(ConnectionClosedTest.class);
