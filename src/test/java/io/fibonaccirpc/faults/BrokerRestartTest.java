@@ -7,10 +7,12 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 
+import io.fibonaccirpc.RpcCounters;
 import io.fibonaccirpc.support.CallStream;
 import io.fibonaccirpc.support.CallStream.Call;
 import io.fibonaccirpc.support.CallStream.Tally;
 import io.fibonaccirpc.support.DisposableBroker;
+import io.fibonaccirpc.support.FaultReport;
 import io.fibonaccirpc.support.Http;
 import io.fibonaccirpc.support.RunningApplication;
 import org.awaitility.core.ConditionTimeoutException;
@@ -41,6 +43,7 @@ class BrokerRestartTest {
     /** The application must answer again within this after the broker is back. */
     private static final Duration RECOVERY_LIMIT = Duration.ofSeconds(20);
     private static final int CALLS_AFTER_RECOVERY = 40;
+    private static final FaultReport REPORT = FaultReport.of(BrokerRestartTest.class);
 
     private static DisposableBroker broker;
 
@@ -122,6 +125,25 @@ class BrokerRestartTest {
                     recoveredInTime ? recoveryMillis + " ms" : "none within " + RECOVERY_LIMIT.toSeconds() + " s",
                     all.summary(), before.summary(), atStop.summary(), outage.summary(),
                     recovering.summary(), after.summary());
+            RpcCounters counters = application.camelContext().getRegistry()
+                    .lookupByNameAndType("rpcCounters", RpcCounters.class);
+            FaultReport.Row row = REPORT.row(wipeData ? "broker restart that lost its data" : "broker restart")
+                    .injected(String.format("rabbitmqctl stop_app%s under 20 calls/s, start_app %d ms later",
+                            wipeData ? ", reset (queues and messages gone)" : "",
+                            TimeUnit.NANOSECONDS.toMillis(starting - stopping)))
+                    .calls(all)
+                    .stale(counters.lateReplies().sum(), "replies that reached the gateway after their caller was "
+                            + "answered; besides, " + counters.expiredRequests().sum() + " requests past their "
+                            + "deadline dropped uncomputed by the server")
+                    .callersSaw(String.format("during the outage: %s, in %d ms at most; in flight at stop_app: %s; "
+                                    + "after recovery: %d of %d right", FaultReport.statuses(outage), outage.maxMillis(),
+                            FaultReport.statuses(atStop), after.count(Call::right), after.size()));
+            if (recoveredInTime) {
+                row.recoveredAfter(recoveryMillis);
+            } else {
+                row.notRecoveredWithin(RECOVERY_LIMIT.toMillis());
+            }
+            row.record();
 
             assertTrue(recoveredInTime, "no call was answered right within " + RECOVERY_LIMIT.toSeconds()
                     + " s after the broker was back; what the callers saw since: " + recovering.summary()

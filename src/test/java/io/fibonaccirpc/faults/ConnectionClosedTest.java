@@ -1,6 +1,7 @@
 package io.fibonaccirpc.faults;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -10,6 +11,7 @@ import java.util.stream.IntStream;
 import io.fibonaccirpc.support.CallStream;
 import io.fibonaccirpc.support.CallStream.Call;
 import io.fibonaccirpc.support.DisposableBroker;
+import io.fibonaccirpc.support.FaultReport;
 import io.fibonaccirpc.support.RpcServerDouble;
 import io.fibonaccirpc.support.RunningApplication;
 import org.junit.jupiter.api.AfterAll;
@@ -31,10 +33,15 @@ class ConnectionClosedTest {
 
     /** Long, so that a call that waits for it is told apart from one that fails fast. */
     private static final long REPLY_TIMEOUT_MILLIS = 10_000;
-    /** The server holds every request this long: the calls are in flight when the connection closes. */
-    private static final Duration SERVER_DELAY = Duration.ofMillis(1500);
+    /**
+     * The server holds every request this long: the calls are in flight when the connection closes. Finding and
+     * closing the connection takes three rabbitmqctl runs, 1.2 to 1.7 s on a 2-CPU machine, so this is well
+     * above that and well below the reply timeout.
+     */
+    private static final Duration SERVER_DELAY = Duration.ofMillis(5000);
     private static final long FAST_FAILURE_MILLIS = 1000;
     private static final int IN_FLIGHT = 5;
+    private static final FaultReport REPORT = FaultReport.of(ConnectionClosedTest.class);
 
     private static DisposableBroker broker;
 
@@ -79,6 +86,25 @@ class ConnectionClosedTest {
                     TimeUnit.NANOSECONDS.toMillis(closedAt - closing),
                     calls.stream().map(call -> "  " + TimeUnit.NANOSECONDS.toMillis(call.endNanos() - closedAt)
                             + " ms after: " + call).reduce((a, b) -> a + "\n" + b).orElse(""), next);
+            List<Call> all = new ArrayList<>(List.of(warmUp));
+            all.addAll(calls);
+            all.add(next);
+            long lastEnded = calls.stream()
+                    .mapToLong(call -> TimeUnit.NANOSECONDS.toMillis(call.endNanos() - closedAt)).max().orElse(0);
+            FaultReport.Row row = REPORT.row("connection closed")
+                    .injected("rabbitmqctl close_connection of the gateway's connection under " + IN_FLIGHT
+                            + " calls in flight (server holds each " + SERVER_DELAY.toMillis() + " ms, reply timeout "
+                            + REPLY_TIMEOUT_MILLIS + " ms)")
+                    .calls(all)
+                    .stale(server.staleRequests(all).size(), "requests the test-double server received with no "
+                            + "caller waiting, or twice")
+                    .callersSaw(String.format("in flight: %s, the last %d ms %s close_connection returned; the "
+                                    + "next call: %d", FaultReport.statuses(new CallStream.Tally(calls, 0)),
+                            Math.abs(lastEnded), lastEnded < 0 ? "before" : "after", next.status()));
+            if (next.right()) {
+                row.recoveredAfter(TimeUnit.NANOSECONDS.toMillis(next.startNanos() - closedAt));
+            }
+            row.record();
             assertEquals(1, closed, "connections named fibonacci-rpc client");
             for (Call call : calls) {
                 assertTrue(!call.wrong(), "a wrong answer: " + call);

@@ -1,15 +1,18 @@
 package io.fibonaccirpc.faults;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
 import io.fibonaccirpc.support.CallStream;
 import io.fibonaccirpc.support.CallStream.Call;
 import io.fibonaccirpc.support.DisposableBroker;
+import io.fibonaccirpc.support.FaultReport;
 import io.fibonaccirpc.support.Http;
 import io.fibonaccirpc.support.RpcServerDouble;
 import io.fibonaccirpc.support.RunningApplication;
@@ -34,6 +37,7 @@ class MemoryAlarmTest {
     private static final long FAST_FAILURE_MILLIS = 1000;
     /** n of the calls made during the alarm: no other call uses them, so the server's record tells them apart. */
     private static final List<Integer> DURING_ALARM = IntStream.rangeClosed(1001, 1005).boxed().toList();
+    private static final FaultReport REPORT = FaultReport.of(MemoryAlarmTest.class);
 
     private static DisposableBroker broker;
 
@@ -76,9 +80,11 @@ class MemoryAlarmTest {
             // the first call answered after the alarm: requests published during the alarm went out on the same
             // connection before it, so the server has received any of them by the time it answers this one
             Call[] after = new Call[1];
+            List<Call> afterAlarm = new CopyOnWriteArrayList<>();
             await("a call answered after the alarm").atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200))
                     .until(() -> {
                         after[0] = CallStream.call(gateway.uri("/"), 40, Duration.ofSeconds(10)).get(10, TimeUnit.SECONDS);
+                        afterAlarm.add(after[0]);
                         return after[0].status() == 200;
                     });
             long recoveryMillis = TimeUnit.NANOSECONDS.toMillis(after[0].endNanos() - cleared);
@@ -89,6 +95,24 @@ class MemoryAlarmTest {
                             + "server received: %s%n",
                     duringAlarm.stream().map(call -> "  " + call).reduce((a, b) -> a + "\n" + b).orElse(""),
                     after[0], recoveryMillis, stale, server.receivedBodies());
+            List<Call> all = new ArrayList<>(List.of(before));
+            all.addAll(duringAlarm);
+            all.addAll(afterAlarm);
+            List<RpcServerDouble.Request> forNobody = server.staleRequests(all);
+            long staleRequests = server.requests().stream().filter(request -> forNobody.contains(request)
+                    || DURING_ALARM.stream().map(String::valueOf).anyMatch(request.body()::equals)).count();
+            REPORT.row("memory alarm")
+                    .injected("rabbitmqctl set_vm_memory_high_watermark 0.000001, " + DURING_ALARM.size()
+                            + " calls, then the default watermark again")
+                    .calls(all)
+                    .stale(staleRequests, "requests the test-double server received with no caller waiting, or "
+                            + "twice, or at all for a call made during the alarm")
+                    .recoveredAfter(TimeUnit.NANOSECONDS.toMillis(after[0].startNanos() - cleared))
+                    .callersSaw(String.format("during the alarm: %s, in %d ms at most; after it cleared: %s",
+                            FaultReport.statuses(new CallStream.Tally(duringAlarm, 0)),
+                            duringAlarm.stream().mapToLong(Call::millis).max().orElse(0),
+                            FaultReport.statuses(new CallStream.Tally(afterAlarm, 0))))
+                    .record();
 
             for (Call call : duringAlarm) {
                 assertEquals(503, call.status(), "a call during the memory alarm: " + call);

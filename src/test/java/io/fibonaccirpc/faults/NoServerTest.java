@@ -1,13 +1,16 @@
 package io.fibonaccirpc.faults;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 import io.fibonaccirpc.support.CallStream;
 import io.fibonaccirpc.support.CallStream.Call;
 import io.fibonaccirpc.support.DisposableBroker;
+import io.fibonaccirpc.support.FaultReport;
 import io.fibonaccirpc.support.Http;
 import io.fibonaccirpc.support.RpcServerDouble;
 import io.fibonaccirpc.support.RunningApplication;
@@ -34,6 +37,7 @@ class NoServerTest {
     private static final long FAST_FAILURE_MILLIS = 500;
     private static final Pattern NO_QUEUE = Pattern.compile("(?i)(does not exist|doesn't exist|no such queue|not found|no queue)");
     private static final Pattern NO_SERVER = Pattern.compile("(?i)(no server|no consumer|not consumed|nobody consumes)");
+    private static final FaultReport REPORT = FaultReport.of(NoServerTest.class);
 
     private static DisposableBroker broker;
 
@@ -71,6 +75,12 @@ class NoServerTest {
         Call call = call(7);
 
         System.out.println("no queue: " + call);
+        REPORT.row("no queue")
+                .injected("a gateway whose request queue does not exist")
+                .calls(List.of(call))
+                .stale(Math.max(0, broker.queueDepth(queue)), "requests left in the queue for a later server")
+                .callersSaw(call.status() + " " + problemType(call) + " after " + call.millis() + " ms")
+                .record();
         assertFastNoServerProblem(call, NO_QUEUE);
     }
 
@@ -81,6 +91,12 @@ class NoServerTest {
         Call call = call(7);
 
         System.out.println("no consumer: " + call + "; " + queue + " holds " + broker.queueDepth(queue));
+        REPORT.row("no server")
+                .injected("a gateway whose request queue exists with no consumer")
+                .calls(List.of(call))
+                .stale(Math.max(0, broker.queueDepth(queue)), "requests left in the queue for a later server")
+                .callersSaw(call.status() + " " + problemType(call) + " after " + call.millis() + " ms")
+                .record();
         assertFastNoServerProblem(call, NO_SERVER);
         assertEquals(0, broker.queueDepth(queue), "requests left in " + queue + " to be computed for nobody");
     }
@@ -92,20 +108,37 @@ class NoServerTest {
         assertEquals(503, refused.status(), "no server yet: " + refused);
 
         try (RpcServerDouble server = RpcServerDouble.start(broker.connectionFactory(), queue, n -> Duration.ZERO)) {
+            long serving = System.nanoTime();
             Call[] answered = new Call[1];
+            List<Call> calls = new CopyOnWriteArrayList<>(List.of(refused));
             await("a call answered once a server consumes").atMost(Duration.ofSeconds(10))
                     .pollInterval(Duration.ofMillis(200))
                     .until(() -> {
                         answered[0] = call(9);
+                        calls.add(answered[0]);
                         return answered[0].status() == 200;
                     });
             System.out.println("a server again: " + answered[0]);
+            REPORT.row("no server, then a server")
+                    .injected("a call with no consumer on the queue, then a server starts consuming")
+                    .calls(calls)
+                    .stale(server.staleRequests(calls).size(), "requests the test-double server received with no "
+                            + "caller waiting (the refused call's among them), or twice")
+                    .recoveredAfter(TimeUnit.NANOSECONDS.toMillis(answered[0].startNanos() - serving))
+                    .callersSaw(String.format("before the server: %d %s; then: %s", refused.status(),
+                            problemType(refused), FaultReport.statuses(new CallStream.Tally(calls.subList(1,
+                                    calls.size()), 0))))
+                    .record();
             assertTrue(answered[0].right(), answered[0].toString());
         }
     }
 
     private Call call(int n) throws Exception {
         return CallStream.call(gateway.uri("/"), n, Duration.ofSeconds(10)).get(10, TimeUnit.SECONDS);
+    }
+
+    private static String problemType(Call call) {
+        return call.problemJson() ? String.valueOf(Http.json(call.body()).get("type")) : call.contentType();
     }
 
     private void assertFastNoServerProblem(Call call, Pattern detail) {

@@ -15,6 +15,7 @@ import io.fibonaccirpc.support.CallStream.Call;
 import io.fibonaccirpc.support.CallStream.Pending;
 import io.fibonaccirpc.support.CallStream.Tally;
 import io.fibonaccirpc.support.DisposableBroker;
+import io.fibonaccirpc.support.FaultReport;
 import io.fibonaccirpc.support.RunningApplication;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,6 +43,7 @@ class ServerKilledIT {
     private static final long HELD_MILLIS = 1000;
     private static final int HELD_CALLS = 5;
     private static final int CALLS_AFTER_KILL = 100;
+    private static final FaultReport REPORT = FaultReport.of(ServerKilledIT.class);
 
     private static DisposableBroker broker;
 
@@ -101,6 +103,17 @@ class ServerKilledIT {
                         heldAtKill.size(), all.summary(), held.summary(),
                         held.calls().stream().map(call -> TimeUnit.NANOSECONDS.toMillis(call.endNanos() - killedAt)
                                 + " ms").toList(), after.summary());
+                REPORT.row("server killed")
+                        .injected("kill -STOP of one of two server processes under 25 calls/s, then kill -9 while it "
+                                + "held " + heldAtKill.size() + " calls")
+                        .calls(all)
+                        .staleNotObservable("the servers are processes of their own: what each computed is not seen")
+                        .recoveredAfter(held.calls().stream()
+                                .mapToLong(call -> TimeUnit.NANOSECONDS.toMillis(call.endNanos() - killedAt)).max()
+                                .orElse(0))
+                        .callersSaw(String.format("the held calls: %s, after %d ms at most; all calls: %s",
+                                FaultReport.statuses(held), held.maxMillis(), FaultReport.statuses(all)))
+                        .record();
 
                 assertEquals(0, all.wrong(), "wrong answers: " + all.matching(Call::wrong));
                 assertEquals(0, all.lost(), "calls with no answer: " + all.matching(call -> !call.answered()));

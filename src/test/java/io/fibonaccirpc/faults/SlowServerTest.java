@@ -1,12 +1,15 @@
 package io.fibonaccirpc.faults;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import io.fibonaccirpc.RpcCounters;
 import io.fibonaccirpc.support.CallStream;
 import io.fibonaccirpc.support.CallStream.Call;
 import io.fibonaccirpc.support.DisposableBroker;
+import io.fibonaccirpc.support.FaultReport;
 import io.fibonaccirpc.support.Http;
 import io.fibonaccirpc.support.RpcServerDouble;
 import io.fibonaccirpc.support.RunningApplication;
@@ -33,6 +36,7 @@ class SlowServerTest {
     /** The next call: answered in time, a while after the slow call's late reply came back. */
     private static final int NEXT_N = 20;
     private static final Duration NEXT_DELAY = Duration.ofMillis(1500);
+    private static final FaultReport REPORT = FaultReport.of(SlowServerTest.class);
 
     private static DisposableBroker broker;
 
@@ -67,6 +71,19 @@ class SlowServerTest {
                     .filter(reply -> reply.body().equals(CallStream.fibonacci(SLOW_N))).findFirst().orElseThrow();
             System.out.printf("slow server: %s%nlate reply sent %d ms before the next call ended%nnext: %s%n", slow,
                     TimeUnit.NANOSECONDS.toMillis(next.endNanos() - late.sentNanos()), next);
+            List<Call> all = List.of(warmUp, slow, next);
+            long lateReplies = gateway.camelContext().getRegistry().lookupByNameAndType("rpcCounters", RpcCounters.class)
+                    .lateReplies().sum();
+            REPORT.row("slow server")
+                    .injected("a server that replies " + SLOW_DELAY.toMillis() + " ms after the request, reply timeout "
+                            + REPLY_TIMEOUT_MILLIS + " ms; the next call waits while the late reply comes back")
+                    .calls(all)
+                    .stale(server.staleRequests(all).size(), "requests the test-double server received with no "
+                            + "caller waiting, or twice")
+                    .callersSaw(String.format("the slow call: %d after %d ms; late replies dropped by the gateway: %d; "
+                                    + "the next call: %d %s", slow.status(), slow.millis(),
+                            lateReplies, next.status(), next.right() ? "with its own value" : "NOT its own value"))
+                    .record();
 
             assertEquals(504, slow.status(), "the slow call: " + slow);
             assertTrue(slow.problemJson(), slow.toString());

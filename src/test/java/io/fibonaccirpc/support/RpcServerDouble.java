@@ -3,7 +3,10 @@ package io.fibonaccirpc.support;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -118,6 +121,23 @@ public final class RpcServerDouble implements AutoCloseable {
     /** The bodies (n) of the requests received so far. */
     public List<String> receivedBodies() {
         return requests.stream().map(Request::body).toList();
+    }
+
+    /**
+     * The requests taken up for nobody, as {@link FaultReport} counts stale computations: those that arrived when
+     * none of these calls for their n was in flight (its caller had been answered or had given up), and those
+     * that arrived a second time (the same correlation id).
+     *
+     * @param calls every call the test made through the gateway in front of this server
+     */
+    public List<Request> staleRequests(Collection<CallStream.Call> calls) {
+        Set<String> seen = new HashSet<>();
+        return requests.stream()
+                .filter(request -> !seen.add(String.valueOf(request.correlationId())) || calls.stream().noneMatch(call ->
+                        String.valueOf(call.n()).equals(request.body().strip())
+                                && request.receivedNanos() - call.startNanos() >= 0
+                                && call.endNanos() - request.receivedNanos() >= 0))
+                .toList();
     }
 
     /** Every reply published so far, in order. */
