@@ -11,14 +11,11 @@ import io.fibonaccirpc.RpcCounters;
 import io.fibonaccirpc.support.CallStream;
 import io.fibonaccirpc.support.CallStream.Call;
 import io.fibonaccirpc.support.CallStream.Tally;
-import io.fibonaccirpc.support.DisposableBroker;
 import io.fibonaccirpc.support.FaultReport;
 import io.fibonaccirpc.support.Http;
 import io.fibonaccirpc.support.RunningApplication;
 import org.awaitility.core.ConditionTimeoutException;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -34,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * gets a wrong answer or no answer.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
-class BrokerRestartTest {
+class BrokerRestartTest extends WithDisposableBroker {
 
     private static final long REPLY_TIMEOUT_MILLIS = 3000;
     private static final int SERVER_CONSUMERS = 2;
@@ -45,22 +42,8 @@ class BrokerRestartTest {
     private static final int CALLS_AFTER_RECOVERY = 40;
     private static final FaultReport REPORT = FaultReport.of(BrokerRestartTest.class);
 
-    private static DisposableBroker broker;
-
     private final String queue = RunningApplication.newQueueName();
     private RunningApplication application;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = DisposableBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        if (broker != null) {
-            broker.close();
-        }
-    }
 
     @BeforeEach
     void startApplication() {

@@ -10,12 +10,9 @@ import java.util.stream.IntStream;
 
 import io.fibonaccirpc.support.CallStream;
 import io.fibonaccirpc.support.CallStream.Call;
-import io.fibonaccirpc.support.DisposableBroker;
 import io.fibonaccirpc.support.FaultReport;
 import io.fibonaccirpc.support.RpcServerDouble;
 import io.fibonaccirpc.support.RunningApplication;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -29,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * succeeds on a new connection.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class ConnectionClosedTest {
+class ConnectionClosedTest extends WithDisposableBroker {
 
     /** Long, so that a call that waits for it is told apart from one that fails fast. */
     private static final long REPLY_TIMEOUT_MILLIS = 10_000;
@@ -42,20 +39,6 @@ class ConnectionClosedTest {
     private static final long FAST_FAILURE_MILLIS = 1000;
     private static final int IN_FLIGHT = 5;
     private static final FaultReport REPORT = FaultReport.of(ConnectionClosedTest.class);
-
-    private static DisposableBroker broker;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = DisposableBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        if (broker != null) {
-            broker.close();
-        }
-    }
 
     @Test
     void in_flight_calls_fail_fast_when_the_gateway_connection_is_closed_and_the_next_call_succeeds() throws Exception {

@@ -17,7 +17,6 @@ import io.fibonaccirpc.support.Http;
 import io.fibonaccirpc.support.RpcServerDouble;
 import io.fibonaccirpc.support.RunningApplication;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -31,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * calls succeed, and none of the requests whose callers already got their 503 is computed afterwards.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class MemoryAlarmTest {
+class MemoryAlarmTest extends WithDisposableBroker {
 
     private static final long REPLY_TIMEOUT_MILLIS = 3000;
     private static final long FAST_FAILURE_MILLIS = 1000;
@@ -39,18 +38,10 @@ class MemoryAlarmTest {
     private static final List<Integer> DURING_ALARM = IntStream.rangeClosed(1001, 1005).boxed().toList();
     private static final FaultReport REPORT = FaultReport.of(MemoryAlarmTest.class);
 
-    private static DisposableBroker broker;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = DisposableBroker.start();
-    }
-
     @AfterAll
-    static void stopBroker() {
+    static void restoreBroker() {
         if (broker != null) {
             broker.setMemoryHighWatermark(DisposableBroker.DEFAULT_MEMORY_HIGH_WATERMARK);
-            broker.close();
         }
     }
 

@@ -9,14 +9,11 @@ import java.util.regex.Pattern;
 
 import io.fibonaccirpc.support.CallStream;
 import io.fibonaccirpc.support.CallStream.Call;
-import io.fibonaccirpc.support.DisposableBroker;
 import io.fibonaccirpc.support.FaultReport;
 import io.fibonaccirpc.support.Http;
 import io.fibonaccirpc.support.RpcServerDouble;
 import io.fibonaccirpc.support.RunningApplication;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -31,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * for the reply timeout; and no request is left behind to be computed for nobody.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class NoServerTest {
+class NoServerTest extends WithDisposableBroker {
 
     private static final long REPLY_TIMEOUT_MILLIS = 3000;
     private static final long FAST_FAILURE_MILLIS = 500;
@@ -39,22 +36,8 @@ class NoServerTest {
     private static final Pattern NO_SERVER = Pattern.compile("(?i)(no server|no consumer|not consumed|nobody consumes)");
     private static final FaultReport REPORT = FaultReport.of(NoServerTest.class);
 
-    private static DisposableBroker broker;
-
     private final String queue = RunningApplication.newQueueName();
     private RunningApplication gateway;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = DisposableBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        if (broker != null) {
-            broker.close();
-        }
-    }
 
     @BeforeEach
     void startGateway() {

@@ -14,11 +14,8 @@ import io.fibonaccirpc.support.CallStream;
 import io.fibonaccirpc.support.CallStream.Call;
 import io.fibonaccirpc.support.CallStream.Pending;
 import io.fibonaccirpc.support.CallStream.Tally;
-import io.fibonaccirpc.support.DisposableBroker;
 import io.fibonaccirpc.support.FaultReport;
 import io.fibonaccirpc.support.RunningApplication;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -35,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * requests unacknowledged, and their callers wait; then it is killed.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class ServerKilledIT {
+class ServerKilledIT extends WithDisposableBroker {
 
     private static final int CONSUMERS_PER_SERVER = 2;
     private static final long REPLY_TIMEOUT_MILLIS = 10_000;
@@ -45,21 +42,7 @@ class ServerKilledIT {
     private static final int CALLS_AFTER_KILL = 100;
     private static final FaultReport REPORT = FaultReport.of(ServerKilledIT.class);
 
-    private static DisposableBroker broker;
-
     private final String queue = RunningApplication.newQueueName();
-
-    @BeforeAll
-    static void startBroker() {
-        broker = DisposableBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        if (broker != null) {
-            broker.close();
-        }
-    }
 
     @Test
     void a_server_killed_mid_request_loses_no_call_and_the_other_server_answers_its_requests() throws Exception {

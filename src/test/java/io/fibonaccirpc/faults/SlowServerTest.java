@@ -8,13 +8,10 @@ import java.util.concurrent.TimeUnit;
 import io.fibonaccirpc.RpcCounters;
 import io.fibonaccirpc.support.CallStream;
 import io.fibonaccirpc.support.CallStream.Call;
-import io.fibonaccirpc.support.DisposableBroker;
 import io.fibonaccirpc.support.FaultReport;
 import io.fibonaccirpc.support.Http;
 import io.fibonaccirpc.support.RpcServerDouble;
 import io.fibonaccirpc.support.RunningApplication;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -27,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * next caller waits on the same reply listener, is dropped, never delivered to that caller.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class SlowServerTest {
+class SlowServerTest extends WithDisposableBroker {
 
     private static final long REPLY_TIMEOUT_MILLIS = 2000;
     /** The slow call: its reply comes a second after its caller gave up. */
@@ -37,20 +34,6 @@ class SlowServerTest {
     private static final int NEXT_N = 20;
     private static final Duration NEXT_DELAY = Duration.ofMillis(1500);
     private static final FaultReport REPORT = FaultReport.of(SlowServerTest.class);
-
-    private static DisposableBroker broker;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = DisposableBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        if (broker != null) {
-            broker.close();
-        }
-    }
 
     @Test
     void a_server_slower_than_the_timeout_gives_504_and_its_late_reply_reaches_no_other_caller() throws Exception {
