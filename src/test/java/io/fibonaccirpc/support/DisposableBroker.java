@@ -22,7 +22,6 @@ import java.util.stream.Stream;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import org.awaitility.core.ConditionTimeoutException;
@@ -43,7 +42,7 @@ import static org.awaitility.Awaitility.await;
  * {@code /etc/rabbitmq/rabbitmq-env.conf}, {@code rabbitmq.conf} and {@code advanced.config}, which configure
  * the shared node, are replaced by files of this node's own.
  */
-public final class DisposableBroker implements AutoCloseable {
+public final class DisposableBroker implements Broker, AutoCloseable {
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(30);
@@ -300,6 +299,7 @@ public final class DisposableBroker implements AutoCloseable {
     }
 
     /** A new connection, named "fibonacci-rpc tests". */
+    @Override
     public Connection connect() {
         return connect("fibonacci-rpc tests");
     }
@@ -447,37 +447,6 @@ public final class DisposableBroker implements AutoCloseable {
             return List.of();
         }
         return List.of(list.substring(1, list.length() - 1).split(","));
-    }
-
-    /** Messages ready in a queue, or -1 when it does not exist. */
-    public long queueDepth(String queue) {
-        try (Connection connection = connect(); Channel channel = connection.createChannel()) {
-            return channel.queueDeclarePassive(queue).getMessageCount();
-        } catch (IOException e) {
-            return -1;
-        } catch (TimeoutException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** Consumers of a queue, or -1 when it does not exist. */
-    public long consumerCount(String queue) {
-        try (Connection connection = connect(); Channel channel = connection.createChannel()) {
-            return channel.queueDeclarePassive(queue).getConsumerCount();
-        } catch (IOException e) {
-            return -1;
-        } catch (TimeoutException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** Declares a durable queue, as the application's servers declare {@code rpc.queue}. */
-    public void declareQueue(String queue) {
-        try (Connection connection = connect(); Channel channel = connection.createChannel()) {
-            channel.queueDeclare(queue, true, false, false, null);
-        } catch (IOException | TimeoutException e) {
-            throw new IllegalStateException("cannot declare " + queue, e);
-        }
     }
 
     /** The last lines of the node's log, for failure messages. */

@@ -5,7 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
 
-import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import org.testcontainers.DockerClientFactory;
@@ -16,7 +15,7 @@ import org.testcontainers.rabbitmq.RabbitMQContainer;
  * RABBITMQ_HOST, RABBITMQ_PORT, RABBITMQ_USERNAME, RABBITMQ_PASSWORD and RABBITMQ_VHOST (defaults: 127.0.0.1,
  * 5672, guest, guest, /). TEST_BROKER=local skips the Docker check.
  */
-public final class TestBroker {
+public final class TestBroker implements Broker {
 
     private static final String IMAGE = "rabbitmq:3.13";
     private static final TestBroker INSTANCE = start();
@@ -92,44 +91,12 @@ public final class TestBroker {
         return factory;
     }
 
+    @Override
     public Connection connect() {
         try {
             return connectionFactory().newConnection("fibonacci-rpc tests");
         } catch (IOException | TimeoutException e) {
             throw new IllegalStateException("cannot reach the test broker at " + host + ":" + port, e);
-        }
-    }
-
-    /** Messages ready in a queue, or -1 when the queue does not exist. */
-    public long queueDepth(String queue) {
-        try (Connection connection = connect(); Channel channel = connection.createChannel()) {
-            return channel.queueDeclarePassive(queue).getMessageCount();
-        } catch (IOException e) {
-            return -1;
-        } catch (TimeoutException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** Consumers of a queue, or -1 when the queue does not exist. */
-    public long consumerCount(String queue) {
-        try (Connection connection = connect(); Channel channel = connection.createChannel()) {
-            return channel.queueDeclarePassive(queue).getConsumerCount();
-        } catch (IOException e) {
-            return -1;
-        } catch (TimeoutException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** Deletes the queues a test made, whatever they hold. */
-    public void deleteQueues(String... queues) {
-        try (Connection connection = connect(); Channel channel = connection.createChannel()) {
-            for (String queue : queues) {
-                channel.queueDelete(queue);
-            }
-        } catch (IOException | TimeoutException e) {
-            throw new IllegalStateException(e);
         }
     }
 
