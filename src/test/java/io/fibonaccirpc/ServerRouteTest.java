@@ -38,7 +38,7 @@ class ServerRouteTest {
 
     @AfterAll
     static void deleteQueue() {
-        TestBroker.get().deleteQueues(QUEUE);
+        TestBroker.get().deleteQueues(QUEUE, QUEUE + ".dead-letters");
     }
 
     @Test
