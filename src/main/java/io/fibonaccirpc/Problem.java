@@ -1,6 +1,7 @@
 package io.fibonaccirpc;
 
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -16,6 +17,19 @@ import java.util.Map;
 public record Problem(String type, String title, int status, String detail, String correlationId, Integer retryAfter) {
 
     public static final String MEDIA_TYPE = "application/problem+json";
+
+    /** What every problem type URI of this application starts with. */
+    public static final String TYPE_PREFIX = "urn:fibonacci-rpc:problem:";
+
+    /** The problem type URI named after a code: {@code NO_SERVER} is {@code urn:fibonacci-rpc:problem:no-server}. */
+    public static String typeOf(Enum<?> code) {
+        return typeOf(code.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+    }
+
+    /** The problem type URI of a name in URI form, such as {@code reply-timeout}. */
+    public static String typeOf(String name) {
+        return TYPE_PREFIX + name;
+    }
 
     /** The JSON members, in the order RFC 9457 lists them, extension members last. */
     public Map<String, Object> toJson() {

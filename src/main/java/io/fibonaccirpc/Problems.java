@@ -9,7 +9,6 @@ import org.springframework.amqp.core.AmqpReplyTimeoutException;
 /** Maps a failed call to the HTTP problem its caller gets. */
 public final class Problems {
 
-    private static final String TYPE_PREFIX = "urn:fibonacci-rpc:problem:";
     private static final int RETRY_AFTER_OVERLOAD = 1;
     private static final int RETRY_AFTER_UNAVAILABLE = 5;
 
@@ -35,14 +34,14 @@ public final class Problems {
                     "the broker routed the request to no queue (" + returned.getReplyText() + ")", correlationId);
         }
         if (failure instanceof AmqpReplyTimeoutException) {
-            return problem("reply-timeout", "No reply from a server in time", 504,
+            return problem(Problem.typeOf("reply-timeout"), "No reply from a server in time", 504,
                     "no server replied within " + replyTimeoutMillis + " ms", correlationId, null);
         }
         if (failure instanceof AmqpException) {
-            return problem("broker-unavailable", "The message broker is unavailable", 503,
+            return problem(Problem.typeOf("broker-unavailable"), "The message broker is unavailable", 503,
                     "the call could not be made: " + rootMessage(failure), correlationId, RETRY_AFTER_UNAVAILABLE);
         }
-        return problem("internal", "The gateway failed", 500,
+        return problem(Problem.typeOf("internal"), "The gateway failed", 500,
                 "the gateway failed to handle the call (" + failure.getClass().getSimpleName() + ")", correlationId,
                 null);
     }
@@ -50,23 +49,23 @@ public final class Problems {
     private Problem ofRpc(RpcException rpc, String correlationId) {
         RpcError error = rpc.getError();
         if (!rpc.isRemote() && (error == RpcError.INVALID_ARGUMENT || error == RpcError.OUT_OF_RANGE)) {
-            return problem(slug(error), "Invalid n", 400, rpc.getMessage(), null, null);
+            return problem(Problem.typeOf(error), "Invalid n", 400, rpc.getMessage(), null, null);
         }
         return switch (error) {
-            case INVALID_ARGUMENT -> problem(slug(error), "The server refused n", 400, rpc.getMessage(), correlationId,
+            case INVALID_ARGUMENT -> problem(Problem.typeOf(error), "The server refused n", 400, rpc.getMessage(), correlationId,
                     null);
-            case OUT_OF_RANGE -> problem(slug(error), "n is beyond the server's range", 422, rpc.getMessage(),
+            case OUT_OF_RANGE -> problem(Problem.typeOf(error), "n is beyond the server's range", 422, rpc.getMessage(),
                     correlationId, null);
-            case BAD_REPLY -> problem(slug(error), "The server sent a reply that is not a value", 502,
+            case BAD_REPLY -> problem(Problem.typeOf(error), "The server sent a reply that is not a value", 502,
                     rpc.getMessage(), correlationId, null);
-            case INTERNAL -> problem(slug(error), "The server failed", 502, rpc.getMessage(), correlationId, null);
+            case INTERNAL -> problem(Problem.typeOf(error), "The server failed", 502, rpc.getMessage(), correlationId, null);
         };
     }
 
     private static Problem unavailable(RpcUnavailableException.Reason reason, String detail, String correlationId) {
         int retryAfter = reason == RpcUnavailableException.Reason.OVERLOADED
                 ? RETRY_AFTER_OVERLOAD : RETRY_AFTER_UNAVAILABLE;
-        return problem(reason.slug(), reason.title(), 503, detail, correlationId, retryAfter);
+        return problem(Problem.typeOf(reason), reason.title(), 503, detail, correlationId, retryAfter);
     }
 
     private static String rootMessage(Throwable failure) {
@@ -77,12 +76,8 @@ public final class Problems {
         return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
     }
 
-    private static String slug(RpcError error) {
-        return error.name().toLowerCase().replace('_', '-');
-    }
-
-    private static Problem problem(String slug, String title, int status, String detail, String correlationId,
+    private static Problem problem(String type, String title, int status, String detail, String correlationId,
             Integer retryAfter) {
-        return new Problem(TYPE_PREFIX + slug, title, status, detail, correlationId, retryAfter);
+        return new Problem(type, title, status, detail, correlationId, retryAfter);
     }
 }

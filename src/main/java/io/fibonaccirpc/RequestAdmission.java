@@ -1,7 +1,6 @@
 package io.fibonaccirpc;
 
 import java.time.Clock;
-import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
@@ -21,9 +20,9 @@ public final class RequestAdmission {
         /** Its caller's deadline has passed: drop it uncomputed. */
         EXPIRED;
 
-        /** The verdict as a URI segment: {@code no-reply-to}. */
-        public String slug() {
-            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        /** The problem type a refused request is dead-lettered with: {@code ...:problem:no-reply-to}. */
+        public String problemType() {
+            return Problem.typeOf(this);
         }
     }
 

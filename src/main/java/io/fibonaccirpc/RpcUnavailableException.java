@@ -1,7 +1,5 @@
 package io.fibonaccirpc;
 
-import java.util.Locale;
-
 /** A call that cannot be made now, said at once instead of after the reply timeout. */
 public class RpcUnavailableException extends RuntimeException {
 
@@ -28,10 +26,6 @@ public class RpcUnavailableException extends RuntimeException {
             return title;
         }
 
-        /** The reason as a URI segment: {@code no-server}. */
-        public String slug() {
-            return name().toLowerCase(Locale.ROOT).replace('_', '-');
-        }
     }
 
     private final Reason reason;

@@ -164,7 +164,7 @@ class FibonacciGatewayTest {
 
     /** A server that takes the request and never replies: the caller waits the configured timeout, not 5 s. */
     @Test
-    void replies_504_when_no_server_answers_in_time_and_records_the_failure() {
+    void replies_504_when_no_server_answers_in_time_and_records_the_failure() throws Exception {
         try (SilentServer silent = SilentServer.on(queue);
              RunningApplication gateway = startGateway(queue, "rpc.reply-timeout", "1500")) {
             TimedCall call = TimedCall.of(gateway.uri("/fib/7"));
@@ -185,8 +185,15 @@ class FibonacciGatewayTest {
             assertEquals(problem.get("correlationId"), request.getCorrelationId());
             assertNotNull(request.getHeaders().get("rpc-deadline"));
 
-            // the failure is recorded for operators
+            // the failure is recorded for operators: the problem JSON, its type as the reason
             await().atMost(Duration.ofSeconds(10)).until(() -> TestBroker.get().queueDepth(gateway.deadLetterQueue()) == 1);
+            try (var connection = TestBroker.get().connect(); var channel = connection.createChannel()) {
+                var record = channel.basicGet(gateway.deadLetterQueue(), true);
+                assertEquals("urn:fibonacci-rpc:problem:reply-timeout",
+                        record.getProps().getHeaders().get("rpc-error-reason").toString());
+                assertEquals(problem.get("correlationId"), record.getProps().getCorrelationId());
+                assertEquals(problem, json(new String(record.getBody(), java.nio.charset.StandardCharsets.UTF_8)));
+            }
         }
     }
 
