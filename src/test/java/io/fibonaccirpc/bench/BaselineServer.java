@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -14,6 +15,9 @@ import com.rabbitmq.client.Delivery;
 import io.fibonaccirpc.Fibonacci;
 import io.fibonaccirpc.RpcException;
 import io.fibonaccirpc.support.TestBroker;
+import org.awaitility.core.ConditionTimeoutException;
+
+import static org.awaitility.Awaitility.await;
 
 /**
  * The baseline server, run by the benchmark as a process of its own: nothing but the RabbitMQ Java client and
@@ -62,14 +66,15 @@ public final class BaselineServer {
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .start();
-        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STARTUP_TIMEOUT_MILLIS);
-        while (!Files.readString(log).contains("ready")) {
-            if (!server.isAlive() || System.nanoTime() - end > 0) {
-                server.destroyForcibly();
-                throw new IllegalStateException("the baseline server did not start; its output:\n"
-                        + Files.readString(log));
-            }
-            Thread.sleep(50);
+        try {
+            await().atMost(Duration.ofMillis(STARTUP_TIMEOUT_MILLIS)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> !server.isAlive() || Files.readString(log).contains("ready"));
+        } catch (ConditionTimeoutException e) {
+            // said below, with its output
+        }
+        if (!server.isAlive() || !Files.readString(log).contains("ready")) {
+            server.destroyForcibly();
+            throw new IllegalStateException("the baseline server did not start; its output:\n" + Files.readString(log));
         }
         return server;
     }

@@ -28,7 +28,11 @@ import com.rabbitmq.client.ConnectionFactory;
 import io.fibonaccirpc.bench.Case.Kind;
 import io.fibonaccirpc.bench.LoadCaller.ReplyMode;
 import io.fibonaccirpc.support.ApplicationProcess;
+import io.fibonaccirpc.support.Rabbitmqctl;
 import io.fibonaccirpc.support.TestBroker;
+import org.awaitility.core.ConditionTimeoutException;
+
+import static org.awaitility.Awaitility.await;
 
 /**
  * The benchmark of issue 4, run by {@code scripts/benchmark} (see there for the usage): the baseline (plain
@@ -319,13 +323,22 @@ public final class Benchmark {
         awaitDrained(queue);
     }
 
-    /** Waits until nothing is ready in the queue, at most {@link #QUEUE_DRAIN}. */
-    private void awaitDrained(String queue) throws IOException, InterruptedException {
-        long end = System.nanoTime() + QUEUE_DRAIN.toNanos();
-        while (adminChannel.queueDeclarePassive(queue).getMessageCount() > 0 && System.nanoTime() - end < 0) {
-            Thread.sleep(50);
+    /**
+     * Waits, at most {@link #QUEUE_DRAIN}, until the queue holds nothing: no request ready, and none taken by a
+     * server and not yet acknowledged (what rabbitmqctl counts as the queue's messages).
+     */
+    private void awaitDrained(String queue) {
+        Rabbitmqctl rabbitmqctl = Rabbitmqctl.forTestBroker();
+        try {
+            await().atMost(QUEUE_DRAIN).pollInterval(Duration.ofMillis(50))
+                    .until(() -> adminChannel.queueDeclarePassive(queue).getMessageCount() == 0);
+            await().atMost(QUEUE_DRAIN).pollInterval(Duration.ofMillis(100))
+                    .until(() -> rabbitmqctl.list("list_queues", "name", "messages").stream()
+                            .noneMatch(row -> queue.equals(row.get("name"))
+                                    && ((Number) row.get("messages")).longValue() > 0));
+        } catch (ConditionTimeoutException e) {
+            log("the queue " + queue + " still held requests " + QUEUE_DRAIN.toSeconds() + " s after a run");
         }
-        Thread.sleep(300); // and the requests the server had already taken
     }
 
     private Map<Role, Long> pids(Map<Role, Long> processes) {

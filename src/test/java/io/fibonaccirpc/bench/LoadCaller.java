@@ -16,6 +16,9 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.Delivery;
 import io.fibonaccirpc.Fibonacci;
+import org.awaitility.core.ConditionTimeoutException;
+
+import static org.awaitility.Awaitility.await;
 
 /**
  * The baseline caller: nothing but the RabbitMQ Java client, one connection and one channel, keeping a fixed
@@ -78,13 +81,15 @@ final class LoadCaller implements AutoCloseable {
         for (int i = 0; i < inFlight; i++) {
             publish(current);
         }
+        // the measurement window: the load goes on, by itself, until its end; nothing to wait for but the time
         long untilEnd = current.endNanos - System.nanoTime();
         if (untilEnd > 0) {
             Thread.sleep(untilEnd / 1_000_000, (int) (untilEnd % 1_000_000));
         }
-        long drainEnd = System.nanoTime() + drain.toNanos();
-        while (!current.pending.isEmpty() && System.nanoTime() - drainEnd < 0) {
-            Thread.sleep(5);
+        try {
+            await().atMost(drain).pollInterval(Duration.ofMillis(5)).until(current.pending::isEmpty);
+        } catch (ConditionTimeoutException e) {
+            // the calls still out are counted as lost below
         }
         round = null;
         long lost = current.pending.size();
