@@ -3,11 +3,18 @@ package io.fibonaccirpc;
 import java.time.Clock;
 import java.util.regex.Pattern;
 
+import org.apache.camel.Exchange;
+import org.apache.camel.Expression;
+import org.apache.camel.Message;
+import org.apache.camel.component.springrabbit.SpringRabbitMQConstants;
+
 /**
  * Decides, before a server computes, whether a request should be: it needs a {@code reply_to} that is a reply
  * address (so no publisher can make the server write into another queue), and a caller still waiting for it.
+ * As an {@link Expression} (the server route's {@code ref: requestAdmission}) it gives the verdict's name for
+ * the request in the exchange: a plain string, which route predicates compare without any conversion.
  */
-public final class RequestAdmission {
+public final class RequestAdmission implements Expression {
 
     /** What to do with a request. */
     public enum Verdict {
@@ -36,6 +43,19 @@ public final class RequestAdmission {
     RequestAdmission(String replyToPattern, Clock clock) {
         this.replyTo = Pattern.compile(replyToPattern);
         this.clock = clock;
+    }
+
+    @Override
+    public <T> T evaluate(Exchange exchange, Class<T> type) {
+        Message request = exchange.getMessage();
+        String verdict = verdict(request.getHeader(SpringRabbitMQConstants.REPLY_TO, String.class),
+                request.getHeader(RpcCallTemplate.DEADLINE_HEADER)).name();
+        return type.cast(verdict);
+    }
+
+    /** The problem type a request refused with the verdict of this name is dead-lettered with. */
+    public String problemType(String verdict) {
+        return Verdict.valueOf(verdict).problemType();
     }
 
     /**
