@@ -15,6 +15,7 @@ import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Configuration;
 import org.apache.camel.PropertyInject;
+import org.apache.camel.component.platform.http.PlatformHttpConstants;
 import org.apache.camel.model.Model;
 import org.apache.camel.spi.Registry;
 import org.springframework.amqp.rabbit.connection.AbstractConnectionFactory;
@@ -82,6 +83,10 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
         registry.bind("rpcCounters", counters);
         registry.bind("problems", new Problems(replyTimeoutMillis));
         camelContext.addLifecycleStrategy(new RpcCallTemplateInstaller(counters.lateReplies()));
+        // HTTP calls wait for their replies without holding a thread
+        AsyncHttpEngine httpEngine = new AsyncHttpEngine();
+        httpEngine.setCamelContext(camelContext);
+        registry.bind(PlatformHttpConstants.PLATFORM_HTTP_ENGINE_NAME, httpEngine);
     }
 
     private static void addService(CamelContext camelContext, Object service) {

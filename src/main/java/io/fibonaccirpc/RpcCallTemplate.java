@@ -2,20 +2,30 @@ package io.fibonaccirpc;
 
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 import com.rabbitmq.client.Channel;
+import org.springframework.amqp.core.AcknowledgeMode;
+import org.springframework.amqp.core.AmqpAdmin;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageProperties;
+import org.springframework.amqp.core.Queue;
 import org.springframework.amqp.rabbit.AsyncRabbitTemplate;
 import org.springframework.amqp.rabbit.RabbitMessageFuture;
+import org.springframework.amqp.rabbit.connection.ConnectionFactory;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
+import org.springframework.amqp.rabbit.listener.DirectMessageListenerContainer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The template behind the client's InOut call: Spring's direct reply-to template, which
+ * The template behind the client's InOut call: Spring's asynchronous template with one reply queue of its own,
+ * {@code <request queue>.replies.<random>} (exclusive: it goes when the connection goes, and is declared again
+ * with it), consumed by one consumer without acknowledgements; replies are matched to calls by correlation id.
+ * Unlike direct reply-to as Spring does it (a channel held by each call until its reply), a call in flight holds
+ * nothing but an entry in a map. The template also
  * <ul>
  * <li>stamps each request, as it is published, with the time its caller has left: the AMQP {@code expiration}
  * (the broker drops it from the queue after that) and a {@value #DEADLINE_HEADER} header in epoch milliseconds
@@ -32,6 +42,9 @@ public class RpcCallTemplate extends AsyncRabbitTemplate {
     /** The request header with the caller's deadline, epoch milliseconds. */
     public static final String DEADLINE_HEADER = "rpc-deadline";
 
+    /** What follows the request queue's name in the names of the reply queues. */
+    public static final String REPLY_QUEUE_INFIX = ".replies.";
+
     private static final Logger LOG = LoggerFactory.getLogger(RpcCallTemplate.class);
 
     /** Correlation ids of the calls in flight, added before their request is published. */
@@ -40,13 +53,54 @@ public class RpcCallTemplate extends AsyncRabbitTemplate {
     private final Map<String, RabbitMessageFuture> inFlight = new ConcurrentHashMap<>();
     private final long replyTimeoutMillis;
     private final LongAdder lateReplies;
+    private final AmqpAdmin admin;
+    private final Queue replyQueue;
+    private volatile boolean declared;
 
-    public RpcCallTemplate(RabbitTemplate template, long replyTimeoutMillis, LongAdder lateReplies) {
-        super(template);
+    private RpcCallTemplate(RabbitTemplate template, DirectMessageListenerContainer replies, Queue replyQueue,
+            AmqpAdmin admin, long replyTimeoutMillis, LongAdder lateReplies) {
+        super(template, replies);
         this.replyTimeoutMillis = replyTimeoutMillis;
         this.lateReplies = lateReplies;
+        this.admin = admin;
+        this.replyQueue = replyQueue;
         setReceiveTimeout(replyTimeoutMillis);
         setMandatory(true);
+    }
+
+    /**
+     * @param admin declares the reply queue, and again on every new connection (a {@code RabbitAdmin} that
+     *              redeclares its manual declarations)
+     */
+    public static RpcCallTemplate create(ConnectionFactory connectionFactory, AmqpAdmin admin, String requestQueue,
+            long replyTimeoutMillis, LongAdder lateReplies) {
+        Queue replyQueue = new Queue(requestQueue + REPLY_QUEUE_INFIX + UUID.randomUUID(), false, true, true);
+        DirectMessageListenerContainer replies = new DirectMessageListenerContainer(connectionFactory);
+        replies.setQueueNames(replyQueue.getName());
+        replies.setAcknowledgeMode(AcknowledgeMode.NONE);
+        replies.setConsumersPerQueue(1);
+        RabbitTemplate requests = new RabbitTemplate(connectionFactory);
+        requests.setRoutingKey(requestQueue);
+        return new RpcCallTemplate(requests, replies, replyQueue, admin, replyTimeoutMillis, lateReplies);
+    }
+
+    /** The queue replies come to: the reply_to of every request. */
+    public String replyQueue() {
+        return replyQueue.getName();
+    }
+
+    /** Declares the reply queue (once; the admin declares it again on a new connection), then starts. */
+    @Override
+    public void start() {
+        if (!declared) {
+            synchronized (this) {
+                if (!declared) {
+                    admin.declareQueue(replyQueue);
+                    declared = true;
+                }
+            }
+        }
+        super.start();
     }
 
     @Override

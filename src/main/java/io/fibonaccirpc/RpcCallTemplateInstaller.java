@@ -12,7 +12,8 @@ import org.apache.camel.support.LifecycleStrategySupport;
 import com.rabbitmq.client.ShutdownSignalException;
 import org.springframework.amqp.rabbit.connection.Connection;
 import org.springframework.amqp.rabbit.connection.ConnectionListener;
-import org.springframework.amqp.rabbit.core.RabbitTemplate;
+import org.springframework.amqp.core.AmqpAdmin;
+import org.springframework.amqp.rabbit.core.RabbitAdmin;
 
 /**
  * Gives every InOut spring-rabbitmq producer an {@link RpcCallTemplate} as the producer is added, before any
@@ -38,10 +39,15 @@ public final class RpcCallTemplateInstaller extends LifecycleStrategySupport {
         if (service instanceof SpringRabbitMQProducer producer
                 && producer.getEndpoint().getExchangePattern() == ExchangePattern.InOut) {
             SpringRabbitMQEndpoint endpoint = producer.getEndpoint();
-            RabbitTemplate template = new RabbitTemplate(endpoint.getConnectionFactory());
-            template.setRoutingKey(endpoint.getRoutingKey());
-            template.setUsePublisherConnection(endpoint.isUsePublisherConnection());
-            RpcCallTemplate callTemplate = new RpcCallTemplate(template, endpoint.getReplyTimeout(), lateReplies);
+            AmqpAdmin admin = context.getRegistry().lookupByNameAndType("rabbitAdmin", AmqpAdmin.class);
+            if (admin == null) {
+                RabbitAdmin own = new RabbitAdmin(endpoint.getConnectionFactory());
+                own.setRedeclareManualDeclarations(true);
+                own.afterPropertiesSet();
+                admin = own;
+            }
+            RpcCallTemplate callTemplate = RpcCallTemplate.create(endpoint.getConnectionFactory(), admin,
+                    endpoint.getRoutingKey(), endpoint.getReplyTimeout(), lateReplies);
             endpoint.getConnectionFactory().addConnectionListener(new ConnectionListener() {
                 @Override
                 public void onCreate(Connection connection) {

@@ -5,6 +5,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -15,9 +16,11 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.Delivery;
 import io.fibonaccirpc.support.FaultReport;
+import io.fibonaccirpc.support.Rabbitmqctl;
 import io.fibonaccirpc.support.RunningApplication;
 import io.fibonaccirpc.support.SilentServer;
 import io.fibonaccirpc.support.TestBroker;
+import org.apache.camel.support.PluginHelper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -32,6 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class GatewayUnderStressTest {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final Fibonacci FIBONACCI = new Fibonacci(Fibonacci.DEFAULT_MAX_N);
     private static final FaultReport REPORT = FaultReport.of(GatewayUnderStressTest.class);
 
     private final String queue = RunningApplication.newQueueName();
@@ -120,6 +124,63 @@ class GatewayUnderStressTest {
     }
 
     @Test
+    void calls_waiting_for_their_replies_hold_no_thread_and_no_channel() throws Exception {
+        int calls = 400;
+        Map<String, String> properties = gatewayProperties();
+        properties.put("rpc.max-in-flight", "1000");
+        properties.put("rpc.reply-timeout", "30000");
+        try (SilentServer silent = SilentServer.on(queue); RunningApplication gateway = RunningApplication.start(properties)) {
+            List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
+            for (int i = 0; i < calls; i++) {
+                responses.add(callAsync(gateway, i % 100));
+            }
+            // all of them published and waiting at once: a thread or a channel held per waiting call would stop
+            // this at the 20 Vert.x workers, or show in the counts below
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertEquals(calls, silent.received().size(),
+                    "requests published while none was answered"));
+            int threadsBlocked = PluginHelper.getAsyncProcessorAwaitManager(gateway.camelContext()).size();
+            org.springframework.amqp.rabbit.connection.ConnectionFactory connections = gateway.camelContext()
+                    .getRegistry().lookupByNameAndType("rabbitConnectionFactory",
+                            org.springframework.amqp.rabbit.connection.ConnectionFactory.class);
+            int localPort = connections.createConnection().getLocalPort();
+            Map<String, Object> brokerSide = Rabbitmqctl.forTestBroker().list("list_connections", "peer_port", "channels")
+                    .stream().filter(row -> ((Number) row.get("peer_port")).intValue() == localPort)
+                    .findFirst().orElseThrow();
+            long channels = ((Number) brokerSide.get("channels")).longValue();
+            assertTrue(responses.stream().noneMatch(CompletableFuture::isDone), "a call was answered before its reply");
+
+            try (Connection connection = TestBroker.get().connect(); Channel channel = connection.createChannel()) {
+                for (Delivery request : silent.received()) {
+                    int n = Integer.parseInt(new String(request.getBody(), StandardCharsets.UTF_8));
+                    reply(channel, request, FIBONACCI.of(n).toString());
+                }
+            }
+            long right = 0;
+            for (int i = 0; i < calls; i++) {
+                HttpResponse<String> response = FaultReport.outcomeWithin(responses.get(i), Duration.ofSeconds(20));
+                if (response != null && response.statusCode() == 200
+                        && FIBONACCI.of(i % 100).toString().equals(response.body())) {
+                    right++;
+                }
+            }
+            REPORT.row("many waiting calls")
+                    .injected(calls + " concurrent calls held by a server that replies only when all were published")
+                    .http(right == calls ? 200 : -1)
+                    .wrong(calls - right)
+                    .staleNotObservable("the test plays the server and answers every call")
+                    .callersSaw(String.format("all %d published while none was answered; threads blocked on a call: "
+                            + "%d; channels of the gateway's connection: %d; then %d of %d answered right",
+                            calls, threadsBlocked, channels, right, calls))
+                    .record();
+
+            assertEquals(0, threadsBlocked, "threads blocked waiting for a call");
+            // channels are taken by publishing threads (at most the 20 Vert.x workers at once), not by waiting calls
+            assertTrue(channels <= 30, channels + " channels on the gateway's connection");
+            assertEquals(calls, right, "calls answered with their own value");
+        }
+    }
+
+    @Test
     void camel_headers_from_an_http_caller_are_ignored() throws Exception {
         Map<String, String> properties = RunningApplication.isolatedProperties(queue);
         try (RunningApplication application = RunningApplication.start(properties)) {
@@ -159,9 +220,13 @@ class GatewayUnderStressTest {
 
     private static void reply(Delivery request, String body) throws Exception {
         try (Connection connection = TestBroker.get().connect(); Channel channel = connection.createChannel()) {
-            channel.basicPublish("", request.getProperties().getReplyTo(),
-                    new AMQP.BasicProperties.Builder().correlationId(request.getProperties().getCorrelationId()).build(),
-                    body.getBytes(StandardCharsets.UTF_8));
+            reply(channel, request, body);
         }
+    }
+
+    private static void reply(Channel channel, Delivery request, String body) throws Exception {
+        channel.basicPublish("", request.getProperties().getReplyTo(),
+                new AMQP.BasicProperties.Builder().correlationId(request.getProperties().getCorrelationId()).build(),
+                body.getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -1,0 +1,144 @@
+package io.fibonaccirpc;
+
+import java.util.List;
+import java.util.Map;
+
+import io.vertx.core.Context;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.ExchangePattern;
+import org.apache.camel.Message;
+import org.apache.camel.Processor;
+import org.apache.camel.component.platform.http.PlatformHttpEndpoint;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpConsumer;
+import org.apache.camel.spi.HeaderFilterStrategy;
+import org.apache.camel.support.MessageHelper;
+import org.apache.camel.support.ObjectHelper;
+import org.apache.camel.support.http.HttpUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A platform-http consumer that holds no thread while a route waits. Camel's own Vert.x consumer runs each
+ * request's route on a Vert.x worker thread with the blocking {@code process(exchange)}, so a call waiting for
+ * its RPC reply holds one of the 20 workers for its whole round trip: 20 calls in flight at most, however many
+ * connections wait. This one starts the route on a worker (the route's first steps may block: a look at the
+ * broker, a channel being opened) with the asynchronous {@code process(exchange, callback)}; the worker is free
+ * again as soon as the request is published, and the callback, on whatever thread the reply completes,
+ * writes the response on the request's own event loop.
+ * <p>
+ * A route that never waits asynchronously runs exactly as before, on the worker, to its end. Proxy endpoints
+ * and form bodies are left to Camel's consumer.
+ */
+public class AsyncHttpConsumer extends VertxPlatformHttpConsumer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AsyncHttpConsumer.class);
+
+    public AsyncHttpConsumer(PlatformHttpEndpoint endpoint, Processor processor,
+            List<io.vertx.core.Handler<RoutingContext>> handlers, String routerName) {
+        super(endpoint, processor, handlers, routerName);
+    }
+
+    @Override
+    protected void handleRequest(RoutingContext ctx) {
+        if (getEndpoint().isHttpProxy() || isForm(ctx)) {
+            super.handleRequest(ctx);
+            return;
+        }
+        if (isSuspended()) {
+            ctx.response().setStatusCode(503).end();
+            return;
+        }
+        Context eventLoop = ctx.vertx().getOrCreateContext();
+        Exchange exchange = createExchange(false);
+        exchange.setPattern(ExchangePattern.InOut);
+        processHttpRequest(exchange, ctx).onComplete(read -> {
+            if (read.failed()) {
+                fail(ctx, exchange, read.cause());
+                return;
+            }
+            ctx.vertx().executeBlocking(() -> {
+                createUoW(exchange);
+                getAsyncProcessor().process(exchange,
+                        doneSync -> eventLoop.runOnContext(ignored -> respond(ctx, exchange)));
+                return null;
+            }, false).onFailure(failure -> fail(ctx, exchange, failure));
+        });
+    }
+
+    private static boolean isForm(RoutingContext ctx) {
+        String contentType = ctx.request().getHeader("Content-Type");
+        return contentType != null && (contentType.startsWith("application/x-www-form-urlencoded")
+                || contentType.startsWith("multipart/form-data"));
+    }
+
+    /** Writes the exchange's message as the HTTP response, as Camel's consumer does for text and bytes. */
+    private void respond(RoutingContext ctx, Exchange exchange) {
+        try {
+            HttpServerResponse response = ctx.response();
+            if (!response.ended()) {
+                Message message = exchange.getMessage();
+                Object body = exchange.getException() == null ? message.getBody() : null;
+                response.setStatusCode(exchange.getException() == null
+                        ? HttpUtil.determineResponseCode(exchange, body) : 500);
+                copyHeaders(response, ctx.pathParams(), exchange);
+                String contentType = MessageHelper.getContentType(message);
+                if (contentType != null) {
+                    response.putHeader("Content-Type", contentType);
+                }
+                if (exchange.getException() != null) {
+                    LOG.warn("{} {} failed", ctx.request().method(), ctx.request().path(), exchange.getException());
+                    response.putHeader("Content-Type", "text/plain; charset=utf-8");
+                    response.end("Internal Server Error");
+                } else if (body == null) {
+                    response.end();
+                } else if (body instanceof String text) {
+                    response.end(text);
+                } else {
+                    byte[] bytes = body instanceof byte[] b ? b
+                            : exchange.getContext().getTypeConverter().mandatoryConvertTo(byte[].class, exchange, body);
+                    response.end(Buffer.buffer(bytes));
+                }
+            }
+        } catch (Exception e) {
+            LOG.warn("Could not write the response to {} {}", ctx.request().method(), ctx.request().path(), e);
+            if (!ctx.response().ended()) {
+                ctx.response().setStatusCode(500).end("Internal Server Error");
+            }
+        } finally {
+            doneUoW(exchange);
+            releaseExchange(exchange, false);
+        }
+    }
+
+    private void copyHeaders(HttpServerResponse response, Map<String, String> pathParams, Exchange exchange) {
+        HeaderFilterStrategy filter = getEndpoint().getHeaderFilterStrategy();
+        if (filter == null) {
+            return;
+        }
+        for (Map.Entry<String, Object> header : exchange.getMessage().getHeaders().entrySet()) {
+            String name = header.getKey();
+            if (pathParams.containsKey(name) || name.equalsIgnoreCase("Content-Length")) {
+                continue; // path parameters are the request's; the length is the body's own
+            }
+            HttpUtil.applyHeader(filter, exchange, ObjectHelper.createIterator(header.getValue(), null, true),
+                    exchange.getContext().getTypeConverter(), name, (values, first) -> {
+                        if (values != null) {
+                            response.putHeader(name, values);
+                        } else if (first != null) {
+                            response.putHeader(name, first);
+                        }
+                    });
+        }
+    }
+
+    private void fail(RoutingContext ctx, Exchange exchange, Throwable failure) {
+        getExceptionHandler().handleException("Failed handling platform-http endpoint " + getEndpoint().getPath(),
+                failure);
+        ctx.fail(failure);
+        doneUoW(exchange);
+        releaseExchange(exchange, false);
+    }
+}
