@@ -98,15 +98,21 @@ public final class Benchmark {
         Map<String, String> machine = Machine.describe(admin);
         List<ComputeTime> computeTimes = new ArrayList<>();
         try {
-            baseline();
-            serverRoute();
-            // just before the round trips it is shown beside
-            log("timing Fibonacci in this JVM");
-            Duration computeTiming = options.quick() ? Duration.ofMillis(200) : Duration.ofSeconds(2);
-            for (int n : List.of(30, 10_000, 100_000)) {
-                computeTimes.add(ComputeTime.measure(n, computeTiming, computeTiming));
+            if (options.parts().contains("baseline")) {
+                baseline();
             }
-            gateway();
+            if (options.parts().contains("server")) {
+                serverRoute();
+            }
+            if (options.parts().contains("gateway")) {
+                // just before the round trips it is shown beside
+                log("timing Fibonacci in this JVM");
+                Duration computeTiming = options.quick() ? Duration.ofMillis(200) : Duration.ofSeconds(2);
+                for (int n : List.of(30, 10_000, 100_000)) {
+                    computeTimes.add(ComputeTime.measure(n, computeTiming, computeTiming));
+                }
+                gateway();
+            }
         } finally {
             deleteQueues();
             admin.abort(5000);

@@ -2,8 +2,12 @@ package io.fibonaccirpc.bench;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The benchmark's command line (scripts/benchmark passes its own on): the length of everything, where the
@@ -11,13 +15,18 @@ import java.util.Map;
  */
 record BenchmarkOptions(boolean quick, Path output, int runs, Duration duration, Duration warmup,
         Duration setupWarmup, int crowdRuns, Duration crowdDuration, Duration timeLimit, long brokerPid,
-        String command, String revision, Map<String, String> serverEnvironment, Map<String, String> gatewayEnvironment) {
+        String command, String revision, Map<String, String> serverEnvironment, Map<String, String> gatewayEnvironment,
+        Set<String> parts) {
+
+    /** The parts of a run, in the order they run; {@code --only} picks some. */
+    static final List<String> PARTS = List.of("baseline", "server", "gateway");
 
     static final String USAGE = """
             usage: Benchmark [--quick] [--output FILE] [--runs N] [--duration SECONDS] [--warmup SECONDS]
                              [--setup-warmup SECONDS] [--crowd-runs N] [--crowd-duration SECONDS]
                              [--time-limit SECONDS] [--broker-pid PID]
                              [--server-env KEY=VALUE]... [--gateway-env KEY=VALUE]...
+                             [--only baseline,server,gateway]
                              [--command TEXT] [--revision TEXT]""";
 
     static BenchmarkOptions parse(String... args) {
@@ -41,6 +50,8 @@ record BenchmarkOptions(boolean quick, Path output, int runs, Duration duration,
         String revision = "";
         Map<String, String> serverEnvironment = new LinkedHashMap<>();
         Map<String, String> gatewayEnvironment = new LinkedHashMap<>();
+        Set<String> parts = new LinkedHashSet<>(PARTS);
+        boolean outputGiven = false;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (arg.equals("--quick")) {
@@ -51,7 +62,16 @@ record BenchmarkOptions(boolean quick, Path output, int runs, Duration duration,
             }
             String value = args[++i];
             switch (arg) {
-                case "--output" -> output = Path.of(value);
+                case "--output" -> {
+                    output = Path.of(value);
+                    outputGiven = true;
+                }
+                case "--only" -> {
+                    parts = new LinkedHashSet<>(Arrays.asList(value.split(",")));
+                    if (parts.isEmpty() || !PARTS.containsAll(parts)) {
+                        throw new IllegalArgumentException("--only takes some of " + PARTS + ", was " + value);
+                    }
+                }
                 case "--runs" -> runs = Integer.parseInt(value);
                 case "--duration" -> duration = seconds(value);
                 case "--warmup" -> warmup = seconds(value);
@@ -70,8 +90,13 @@ record BenchmarkOptions(boolean quick, Path output, int runs, Duration duration,
         if (runs < 1 || crowdRuns < 1 || duration.toMillis() <= 0 || crowdDuration.toMillis() <= 0) {
             throw new IllegalArgumentException("the runs and their durations must be positive\n" + USAGE);
         }
+        if (parts.size() < PARTS.size() && !outputGiven) {
+            // a part of a run has no ratios to compare: it never replaces the results file
+            output = Path.of("target/benchmarks-" + String.join("-", parts) + ".md");
+        }
         return new BenchmarkOptions(quick, output, runs, duration, warmup, setupWarmup, crowdRuns, crowdDuration,
-                timeLimit, brokerPid, command, revision, Map.copyOf(serverEnvironment), Map.copyOf(gatewayEnvironment));
+                timeLimit, brokerPid, command, revision, Map.copyOf(serverEnvironment), Map.copyOf(gatewayEnvironment),
+                Set.copyOf(parts));
     }
 
     private static Duration seconds(String value) {
