@@ -1,16 +1,25 @@
 package io.fibonaccirpc;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
+import org.apache.camel.main.MainListenerSupport;
 
 /**
  * Starts the gateway and the server routes; {@link FibonacciRpcConfiguration} holds the wiring. The routes
  * pattern is set here rather than in application.properties, where it would override the file list that
- * {@code camel run} passes.
+ * {@code camel run} passes: the route files in the jar, or those of the directory {@code routes.dir}.
  */
 public final class FibonacciRpcApplication {
 
     /** The route files of the packaged application. */
     public static final String ROUTES = "classpath:routes/*.camel.yaml";
+    /** The route files of the directory {@link #ROUTES_DIR}, when it is set. */
+    public static final String ROUTES_IN_DIRECTORY = "*.camel.yaml";
+    /** The property naming a directory to load the route files from instead of the jar (ROUTES_DIR). */
+    public static final String ROUTES_DIR = "routes.dir";
 
     private FibonacciRpcApplication() {
     }
@@ -34,6 +43,29 @@ public final class FibonacciRpcApplication {
     public static Main newMain() {
         Main main = new Main(FibonacciRpcApplication.class);
         main.configure().withRoutesIncludePattern(ROUTES);
+        main.addMainListener(new RoutesDirectory());
         return main;
+    }
+
+    /**
+     * Loads the route files from {@code routes.dir} when it is set. It runs once the properties are read and
+     * before Camel main applies them, so camel.main.routes-include-pattern, when given, still wins.
+     */
+    private static final class RoutesDirectory extends MainListenerSupport {
+
+        @Override
+        public void beforeConfigure(BaseMainSupport main) {
+            String directory = main.getCamelContext().getPropertiesComponent().resolveProperty(ROUTES_DIR)
+                    .map(String::strip).orElse("");
+            if (directory.isEmpty()) {
+                return;
+            }
+            Path path = Path.of(directory).toAbsolutePath().normalize();
+            if (!Files.isDirectory(path)) {
+                throw new IllegalArgumentException(ROUTES_DIR + " (ROUTES_DIR) names " + path
+                        + ", which is not a directory");
+            }
+            main.configure().withRoutesIncludePattern("file:" + path + "/" + ROUTES_IN_DIRECTORY);
+        }
     }
 }

@@ -22,8 +22,8 @@ import org.awaitility.core.ConditionTimeoutException;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The packaged application ({@code java -jar}, the jar named by the system property {@code application.jar})
- * running as a separate OS process, with the environment a test gives it, its own HTTP port and its output in
+ * The packaged application ({@code java -jar}, the jar named by the system property {@code application.jar}),
+ * or the routes on another runtime ({@link #startJava}), running as a separate OS process, with the environment a test gives it, its own HTTP port and its output in
  * {@code target/processes/<name>.log}. {@link #start} returns once Camel has started and the HTTP port
  * answers; {@link #close} stops it the way an operator would (SIGTERM), forcibly only if that takes too long.
  */
@@ -34,7 +34,7 @@ public final class ApplicationProcess implements AutoCloseable {
     private static final Pattern CAMEL_STARTED = Pattern.compile("Apache Camel \\S+ \\(.*\\) started in ");
     private static final int LOG_TAIL_LINES = 40;
     /** Inherited variables that would configure the application behind the test's back. */
-    private static final Pattern APPLICATION_VARIABLE = Pattern.compile("(RABBITMQ|HTTP|RPC|FIBONACCI|CAMEL)_.*");
+    private static final Pattern APPLICATION_VARIABLE = Pattern.compile("(RABBITMQ|HTTP|RPC|FIBONACCI|CAMEL|ROUTES)_.*");
 
     private final String name;
     private final Process process;
@@ -59,14 +59,7 @@ public final class ApplicationProcess implements AutoCloseable {
      * @param environment RPC_ROLE, RPC_QUEUE and the like
      */
     public static ApplicationProcess start(String name, Map<String, String> environment) {
-        ApplicationProcess application = launch(name, environment);
-        try {
-            application.awaitReady();
-        } catch (RuntimeException | Error e) {
-            application.close();
-            throw e;
-        }
-        return application;
+        return ready(launch(name, environment));
     }
 
     /** Starts several processes at once (their start-ups overlap), and waits until all are ready. */
@@ -88,8 +81,29 @@ public final class ApplicationProcess implements AutoCloseable {
         applications.forEach(ApplicationProcess::close);
     }
 
+    /**
+     * Starts {@code java} with these arguments (a class path and a main class, say) instead of the jar, with the
+     * environment and readiness of {@link #start}.
+     */
+    public static ApplicationProcess startJava(String name, List<String> javaArguments, Map<String, String> environment) {
+        return ready(launch(name, javaArguments, environment));
+    }
+
+    private static ApplicationProcess ready(ApplicationProcess application) {
+        try {
+            application.awaitReady();
+        } catch (RuntimeException | Error e) {
+            application.close();
+            throw e;
+        }
+        return application;
+    }
+
     private static ApplicationProcess launch(String name, Map<String, String> environment) {
-        Path jar = applicationJar();
+        return launch(name, List.of("-jar", applicationJar().toString()), environment);
+    }
+
+    private static ApplicationProcess launch(String name, List<String> javaArguments, Map<String, String> environment) {
         Map<String, String> variables = new LinkedHashMap<>(TestBroker.get().environment());
         variables.put("HTTP_HOST", "127.0.0.1");
         variables.put("HTTP_PORT", Integer.toString(RunningApplication.freePort()));
@@ -97,7 +111,9 @@ public final class ApplicationProcess implements AutoCloseable {
         int httpPort = Integer.parseInt(variables.get("HTTP_PORT"));
         Path log = Path.of("target", "processes", name + ".log").toAbsolutePath();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx256m", "-jar", jar.toString())
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx256m"));
+        command.addAll(javaArguments);
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile());
         builder.environment().keySet().removeIf(key -> APPLICATION_VARIABLE.matcher(key).matches());
