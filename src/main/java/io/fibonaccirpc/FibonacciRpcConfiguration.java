@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.util.List;
 import java.util.Locale;
 
 import javax.net.ssl.SSLContext;
@@ -48,6 +49,8 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
     private String trustStorePassword;
     @PropertyInject("rpc.queue")
     private String queue;
+    @PropertyInject("rpc.queue-type")
+    private String queueType;
     @PropertyInject("rpc.reply-timeout")
     private long replyTimeoutMillis;
     @PropertyInject("rpc.server-check-interval")
@@ -57,9 +60,16 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
     @PropertyInject("fibonacci.max-n")
     private int maxN;
 
+    /** The values of {@code rpc.queue-type}, as the server route passes them to RabbitMQ ({@code x-queue-type}). */
+    static final List<String> QUEUE_TYPES = List.of("classic", "quorum");
+
     @Override
     public void configure(CamelContext camelContext) {
         RpcRole rpcRole = RpcRole.of(role);
+        if (!QUEUE_TYPES.contains(queueType)) {
+            throw new IllegalArgumentException(
+                    "rpc.queue-type (RPC_QUEUE_TYPE) must be classic or quorum, was '" + queueType + "'");
+        }
         camelContext.getCamelContextExtension().getContextPlugin(Model.class)
                 .setRouteFilterPattern(rpcRole.includeRoutes(), rpcRole.excludeRoutes());
 
