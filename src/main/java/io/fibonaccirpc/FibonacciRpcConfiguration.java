@@ -35,6 +35,8 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
     private String host;
     @PropertyInject("rabbitmq.port")
     private int port;
+    @PropertyInject(value = "rabbitmq.addresses", defaultValue = "")
+    private String addresses;
     @PropertyInject("rabbitmq.username")
     private String username;
     @PropertyInject("rabbitmq.password")
@@ -104,6 +106,11 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
 
     private CachingConnectionFactory connectionFactory(RpcRole rpcRole) {
         CachingConnectionFactory factory = new CachingConnectionFactory(host, port);
+        if (!addresses.isBlank()) {
+            // the nodes of a cluster: each connection goes to one of them, picked at random (Spring's default
+            // shuffle mode), and to another when it is lost; the publisher connection takes the same list
+            factory.setAddresses(addresses.strip());
+        }
         factory.setUsername(username);
         factory.setPassword(password);
         factory.setVirtualHost(vhost);
