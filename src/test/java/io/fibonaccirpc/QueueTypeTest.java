@@ -50,8 +50,8 @@ class QueueTypeTest {
     void switched_to_quorum_servers_declare_a_quorum_queue_and_calls_are_answered() {
         try (RunningApplication application = RunningApplication.start(properties(queue, "rpc.queue-type", "quorum"))) {
             assertEquals(Map.of("type", "quorum", "durable", true), queueTypeAndDurability(queue));
-            assertEquals("classic", queueTypeAndDurability(queue + ".dead-letters").get("type"),
-                    "the dead-letter queue stays classic");
+            assertEquals(Map.of("type", "quorum", "durable", true), queueTypeAndDurability(queue + ".dead-letters"),
+                    "the dead-letter queue, declared again on every connection, must not depend on one node either");
 
             HttpResponse<String> text = get(application.uri("/fib/30"));
             assertEquals(200, text.statusCode(), text.body());
@@ -87,6 +87,34 @@ class QueueTypeTest {
                 .until(() -> TestBroker.get().queueDepth(queue) == 0);
     }
 
+    /** Quorum queues support x-max-length with x-overflow=drop-head, which bounds the dead-letter queue. */
+    @Test
+    void the_quorum_dead_letter_queue_keeps_the_newest_records_up_to_its_maximum_length() throws Exception {
+        String deadLetters = queue + ".dead-letters";
+        try (RunningApplication server = RunningApplication.start(properties(queue, "rpc.queue-type", "quorum",
+                "rpc.role", "server", "rpc.server.consumers", "1", "rpc.dead-letter-max-length", "2"))) {
+            // requests whose reply_to is no reply address: the server (one consumer, so in order) records each
+            try (Connection connection = TestBroker.get().connect(); Channel channel = connection.createChannel()) {
+                for (int i = 1; i <= 5; i++) {
+                    AMQP.BasicProperties request = new AMQP.BasicProperties.Builder()
+                            .replyTo("not-a-reply-address").correlationId("refused-" + i).build();
+                    channel.basicPublish("", queue, request, "30".getBytes(StandardCharsets.UTF_8));
+                }
+            }
+            Rabbitmqctl rabbitmqctl = Rabbitmqctl.forTestBroker();
+            await("the refused requests handled").atMost(Duration.ofSeconds(20))
+                    .until(() -> messages(rabbitmqctl, queue) == 0 && messages(rabbitmqctl, deadLetters) >= 2);
+
+            await("the dead-letter queue stays at its maximum").during(Duration.ofSeconds(1))
+                    .atMost(Duration.ofSeconds(5)).until(() -> messages(rabbitmqctl, deadLetters) == 2);
+            try (Connection connection = TestBroker.get().connect(); Channel channel = connection.createChannel()) {
+                List<String> kept = List.of(channel.basicGet(deadLetters, true).getProps().getCorrelationId(),
+                        channel.basicGet(deadLetters, true).getProps().getCorrelationId());
+                assertEquals(List.of("refused-4", "refused-5"), kept, "the oldest records were dropped");
+            }
+        }
+    }
+
     @Test
     void an_unknown_queue_type_stops_the_start_up_and_says_why() {
         Exception e = assertThrows(Exception.class,
@@ -102,6 +130,15 @@ class QueueTypeTest {
             properties.put(overrides[i], overrides[i + 1]);
         }
         return properties;
+    }
+
+    /** Messages in a queue, ready and unacknowledged, as the broker reports them. */
+    private static long messages(Rabbitmqctl rabbitmqctl, String queue) {
+        return rabbitmqctl.list("list_queues", "name", "messages").stream()
+                .filter(row -> queue.equals(row.get("name")))
+                .mapToLong(row -> ((Number) row.get("messages")).longValue())
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("the broker has no queue " + queue));
     }
 
     /** The queue's type and durability as the broker reports them ({@code rabbitmqctl list_queues}). */
