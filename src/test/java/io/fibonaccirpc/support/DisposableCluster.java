@@ -43,7 +43,8 @@ public final class DisposableCluster implements Broker, AutoCloseable {
             ExecutorService boots = Executors.newFixedThreadPool(size);
             List<CompletableFuture<DisposableBroker>> starting = new ArrayList<>();
             for (int i = 0; i < size; i++) {
-                starting.add(CompletableFuture.supplyAsync(() -> DisposableBroker.startWithErlangCookie(cookie), boots));
+                starting.add(CompletableFuture.supplyAsync(() -> DisposableBroker.startWithErlangCookie(cookie),
+                        boots));
             }
             boots.shutdown();
             RuntimeException failure = null;
