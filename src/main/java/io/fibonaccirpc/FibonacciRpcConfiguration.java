@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.util.List;
 import java.util.Locale;
 
 import javax.net.ssl.SSLContext;
@@ -35,6 +36,8 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
     private String host;
     @PropertyInject("rabbitmq.port")
     private int port;
+    @PropertyInject(value = "rabbitmq.addresses", defaultValue = "")
+    private String addresses;
     @PropertyInject("rabbitmq.username")
     private String username;
     @PropertyInject("rabbitmq.password")
@@ -49,6 +52,8 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
     private String trustStorePassword;
     @PropertyInject("rpc.queue")
     private String queue;
+    @PropertyInject("rpc.queue-type")
+    private String queueType;
     @PropertyInject("rpc.reply-timeout")
     private long replyTimeoutMillis;
     @PropertyInject("rpc.server-check-interval")
@@ -58,9 +63,16 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
     @PropertyInject("fibonacci.max-n")
     private int maxN;
 
+    /** The values of {@code rpc.queue-type}, as the server route passes them to RabbitMQ ({@code x-queue-type}). */
+    static final List<String> QUEUE_TYPES = List.of("classic", "quorum");
+
     @Override
     public void configure(CamelContext camelContext) {
         RpcRole rpcRole = RpcRole.of(role);
+        if (!QUEUE_TYPES.contains(queueType)) {
+            throw new IllegalArgumentException(
+                    "rpc.queue-type (RPC_QUEUE_TYPE) must be classic or quorum, was '" + queueType + "'");
+        }
         camelContext.getCamelContextExtension().getContextPlugin(Model.class)
                 .setRouteFilterPattern(rpcRole.includeRoutes(), rpcRole.excludeRoutes());
 
@@ -99,6 +111,11 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
 
     private CachingConnectionFactory connectionFactory(RpcRole rpcRole) {
         CachingConnectionFactory factory = new CachingConnectionFactory(host, port);
+        if (!addresses.isBlank()) {
+            // the nodes of a cluster: each connection goes to one of them, picked at random (Spring's default
+            // shuffle mode), and to another when it is lost; the publisher connection takes the same list
+            factory.setAddresses(addresses.strip());
+        }
         factory.setUsername(username);
         factory.setPassword(password);
         factory.setVirtualHost(vhost);

@@ -43,8 +43,8 @@ class ClientRouteTest {
         CamelContext context = template.getCamelContext();
 
         Set<String> routes = context.getRoutes().stream().map(Route::getRouteId).collect(Collectors.toSet());
-        assertEquals(Set.of("fibonacci-http", "fibonacci-rpc", "fibonacci-dead-letter", "fibonacci-dead-letter-record"),
-                routes);
+        assertEquals(Set.of("fibonacci-http", "fibonacci-rpc", "fibonacci-dead-letter", "fibonacci-dead-letter-record",
+                "fibonacci-openapi"), routes);
     }
 
     @Test

@@ -7,6 +7,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -18,6 +19,8 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -55,6 +58,7 @@ public final class DisposableBroker implements Broker, AutoCloseable {
     public static final double DEFAULT_MEMORY_HIGH_WATERMARK = 0.4;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int LOG_TAIL_LINES = 40;
+    private static final Pattern NODE_OF_PID = Pattern.compile("<([^@<>]+@[^.<>]+)\\.\\d+\\.\\d+\\.\\d+>");
 
     private final String node;
     private final int amqpPort;
@@ -90,7 +94,19 @@ public final class DisposableBroker implements Broker, AutoCloseable {
         return start(true);
     }
 
+    /**
+     * Starts a fresh node with this Erlang cookie instead of one of its own: nodes that share a cookie can form a
+     * cluster (see {@link DisposableCluster}).
+     */
+    static DisposableBroker startWithErlangCookie(String erlangCookie) {
+        return start(false, erlangCookie);
+    }
+
     private static DisposableBroker start(boolean tls) {
+        return start(tls, null);
+    }
+
+    private static DisposableBroker start(boolean tls, String erlangCookie) {
         String name = "fibtest-" + UUID.randomUUID().toString().substring(0, 8);
         DisposableBroker broker = new DisposableBroker(name + "@localhost", freePort(), freePort(),
                 ROOT.resolve(name), scriptsFolder());
@@ -101,6 +117,9 @@ public final class DisposableBroker implements Broker, AutoCloseable {
                 broker.makeCertificates();
             }
             broker.writeFiles();
+            if (erlangCookie != null) {
+                broker.writeErlangCookie(erlangCookie);
+            }
             broker.launch();
         } catch (RuntimeException | Error e) {
             broker.close();
@@ -182,6 +201,17 @@ public final class DisposableBroker implements Broker, AutoCloseable {
             Files.writeString(folder.resolve("enabled_plugins"), "[].\n");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the files of " + node + " in " + folder, e);
+        }
+    }
+
+    /** The cookie in the node's HOME, readable by its owner only, as Erlang requires. */
+    private void writeErlangCookie(String erlangCookie) {
+        Path cookie = folder.resolve("home").resolve(".erlang.cookie");
+        try {
+            Files.writeString(cookie, erlangCookie);
+            Files.setPosixFilePermissions(cookie, PosixFilePermissions.fromString("r--------"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the Erlang cookie of " + node + " in " + cookie, e);
         }
     }
 
@@ -399,6 +429,34 @@ public final class DisposableBroker implements Broker, AutoCloseable {
             }
         }
         return closed;
+    }
+
+    /**
+     * The client connections open now, in the whole cluster this node belongs to: the client's own name of each
+     * (the broker's {@code peer -> broker} where it gave none) to the name of the node it is connected to.
+     */
+    public Map<String, String> connectionNodes() {
+        // the table output prints a pid with the name of its node, <node.N.N.N>; JSON does not
+        Map<String, String> nodeByName = new LinkedHashMap<>();
+        rabbitmqctl("--quiet", "--no-table-headers", "list_connections", "name", "pid").lines()
+                .map(line -> line.split("\t"))
+                .filter(columns -> columns.length == 2)
+                .forEach(columns -> nodeByName.put(columns[0], nodeOfPid(columns[1])));
+        Map<String, String> nodes = new LinkedHashMap<>();
+        connections().forEach((name, clientName) -> {
+            if (nodeByName.containsKey(name)) {
+                nodes.put(clientName, nodeByName.get(name));
+            }
+        });
+        return nodes;
+    }
+
+    private static String nodeOfPid(String pid) {
+        Matcher matcher = NODE_OF_PID.matcher(pid.strip());
+        if (!matcher.matches()) {
+            throw new IllegalStateException("rabbitmqctl printed an unexpected pid: " + pid);
+        }
+        return matcher.group(1);
     }
 
     /** The names of the client connections open now: the client's own name where it gave one. */
