@@ -10,6 +10,7 @@ import com.rabbitmq.client.Channel;
 import org.springframework.amqp.core.AcknowledgeMode;
 import org.springframework.amqp.core.AmqpAdmin;
 import org.springframework.amqp.core.Message;
+import org.springframework.amqp.core.MessageDeliveryMode;
 import org.springframework.amqp.core.MessageProperties;
 import org.springframework.amqp.core.Queue;
 import org.springframework.amqp.rabbit.AsyncRabbitTemplate;
@@ -27,6 +28,8 @@ import org.slf4j.LoggerFactory;
  * Unlike direct reply-to as Spring does it (a channel held by each call until its reply), a call in flight holds
  * nothing but an entry in a map. The template also
  * <ul>
+ * <li>publishes requests non-persistent (delivery mode 1, as the tutorial's client does): one is of no use after
+ * its caller's timeout or a broker restart, which takes the reply queue with it;</li>
  * <li>stamps each request, as it is published, with the time its caller has left: the AMQP {@code expiration}
  * (the broker drops it from the queue after that) and a {@value #DEADLINE_HEADER} header in epoch milliseconds
  * (a server drops it uncomputed after that, even if it was held up before reaching the queue);</li>
@@ -106,6 +109,9 @@ public class RpcCallTemplate extends AsyncRabbitTemplate {
     @Override
     public RabbitMessageFuture sendAndReceive(String exchange, String routingKey, Message message) {
         MessageProperties properties = message.getMessageProperties();
+        // a request outlives neither its caller's timeout nor the caller's reply queue: the broker never writes it
+        // to disk
+        properties.setDeliveryMode(MessageDeliveryMode.NON_PERSISTENT);
         properties.setExpiration(Long.toString(replyTimeoutMillis));
         properties.setHeader(DEADLINE_HEADER, System.currentTimeMillis() + replyTimeoutMillis);
         String correlationId = properties.getCorrelationId();
