@@ -46,7 +46,11 @@ public final class Fibonacci {
             throw new RpcException(RpcError.INVALID_ARGUMENT,
                     "n must be a decimal integer from 0 to " + maxN + ", was " + abbreviate(trimmed));
         }
-        String significant = digits.replaceFirst("^0+(?=.)", "");
+        int leadingZeros = 0;
+        while (leadingZeros < digits.length() - 1 && digits.charAt(leadingZeros) == '0') {
+            leadingZeros++;
+        }
+        String significant = digits.substring(leadingZeros);
         if (negative || significant.length() > MAX_DIGITS || Long.parseLong(significant) > maxN) {
             throw outOfRange(abbreviate(trimmed));
         }
