@@ -17,6 +17,7 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.Configuration;
 import org.apache.camel.PropertyInject;
 import org.apache.camel.component.platform.http.PlatformHttpConstants;
+import org.apache.camel.component.springrabbit.SpringRabbitMQComponent;
 import org.apache.camel.model.Model;
 import org.apache.camel.spi.Registry;
 import org.springframework.amqp.rabbit.connection.AbstractConnectionFactory;
@@ -60,6 +61,10 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
     private long serverCheckIntervalMillis;
     @PropertyInject("rpc.server.reply-to-pattern")
     private String replyToPattern;
+    @PropertyInject("rpc.server.acks-per-batch")
+    private int acksPerBatch;
+    @PropertyInject("rpc.server.ack-delay")
+    private long ackDelayMillis;
     @PropertyInject("fibonacci.max-n")
     private int maxN;
 
@@ -95,6 +100,8 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
         registry.bind("rpcCounters", counters);
         registry.bind("problems", new Problems(replyTimeoutMillis));
         camelContext.addLifecycleStrategy(new RpcCallTemplateInstaller(counters.lateReplies()));
+        camelContext.getComponent("spring-rabbitmq", SpringRabbitMQComponent.class)
+                .setListenerContainerFactory(new ServerListenerContainers(acksPerBatch, ackDelayMillis));
         // HTTP calls wait for their replies without holding a thread
         AsyncHttpEngine httpEngine = new AsyncHttpEngine();
         httpEngine.setCamelContext(camelContext);
