@@ -135,7 +135,9 @@ public final class Benchmark {
                 + "connections " + options.crowdRuns() + " of " + seconds(options.crowdDuration()) + " s (every "
                 + "connection sends at once when a run starts, and the first answers come after a latency of up to "
                 + "seconds); after a " + seconds(options.warmup()) + " s warm-up of the case (wrk: whole seconds, "
-                + "at least 1) and a " + seconds(options.setupWarmup()) + " s warm-up of each new set of processes");
+                + "at least 1) and a " + seconds(options.setupWarmup()) + " s warm-up of each new set of jar processes "
+                + "(the JIT compilers of a jar under load take about that long to settle), "
+                + seconds(options.setupWarmup().dividedBy(3)) + " s of the baseline's");
         settings.put("baseline", "`LoadCaller` (one connection, one channel; a closed loop: each reply sends the next "
                 + "call) -> `BaselineServer` (a JVM of its own; one consumer, prefetch " + BASELINE_PREFETCH
                 + ", computes with `Fibonacci.reply`, replies, then acknowledges)");
@@ -184,9 +186,10 @@ public final class Benchmark {
         try (LoadCaller callbackQueue = LoadCaller.open(factory, queue, ReplyMode.CALLBACK_QUEUE);
              LoadCaller directReplyTo = LoadCaller.open(factory, queue, ReplyMode.DIRECT_REPLY_TO)) {
             Map<Role, Long> pids = pids(Map.of(Role.CALLER, ProcessHandle.current().pid(), Role.SERVER, server.pid()));
-            log("baseline: warming up (" + seconds(options.setupWarmup()) + " s)");
-            callbackQueue.run(1, 64, options.setupWarmup(), DRAIN);
-            directReplyTo.run(1, 64, options.setupWarmup().dividedBy(2), DRAIN);
+            Duration warmup = options.setupWarmup().dividedBy(3);
+            log("baseline: warming up (" + seconds(warmup) + " s)");
+            callbackQueue.run(1, 64, warmup, DRAIN);
+            directReplyTo.run(1, 64, warmup.dividedBy(2), DRAIN);
             for (int inFlight : List.of(1, 64)) {
                 measure(new Case(Kind.BASELINE_CALLBACK_QUEUE, 1, inFlight), callbackQueue, pids);
                 measure(new Case(Kind.BASELINE_DIRECT_REPLY_TO, 1, inFlight), directReplyTo, pids);

@@ -41,7 +41,8 @@ record BenchmarkOptions(boolean quick, Path output, int runs, Duration duration,
         int runs = quick ? 1 : 5;
         Duration duration = Duration.ofSeconds(quick ? 1 : 3);
         Duration warmup = Duration.ofMillis(quick ? 0 : 2000);
-        Duration setupWarmup = Duration.ofSeconds(quick ? 2 : 10);
+        // the jars' JIT compilers take about half a minute of load to settle on 2 cores; the baseline gets a third
+        Duration setupWarmup = Duration.ofSeconds(quick ? 2 : 30);
         int crowdRuns = quick ? 1 : 3;
         Duration crowdDuration = Duration.ofSeconds(quick ? 8 : 10);
         Duration timeLimit = Duration.ofSeconds(quick ? 150 : 540);
