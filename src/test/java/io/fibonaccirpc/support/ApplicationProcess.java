@@ -29,7 +29,8 @@ import static org.awaitility.Awaitility.await;
  */
 public final class ApplicationProcess implements AutoCloseable {
 
-    private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(60);
+    // generous: camel run compiles the .java files first, which took 40 s on a loaded 2-core machine
+    private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(150);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
     private static final Pattern CAMEL_STARTED = Pattern.compile("Apache Camel \\S+ \\(.*\\) started in ");
     private static final int LOG_TAIL_LINES = 40;
