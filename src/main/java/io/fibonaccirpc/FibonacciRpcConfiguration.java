@@ -72,6 +72,9 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
             addService(camelContext, serverAvailability);
         }
         RpcCounters counters = new RpcCounters();
+        // readiness (/observe/health/ready): DOWN while the connection to the broker is closed
+        BrokerHealthCheck brokerHealth = new BrokerHealthCheck();
+        connectionFactory.addConnectionListener(brokerHealth);
 
         Registry registry = camelContext.getRegistry();
         registry.bind("rabbitConnectionFactory", connectionFactory);
@@ -81,6 +84,7 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
         registry.bind("serverAvailability", serverAvailability);
         registry.bind("rpcReplies", new RpcReplies());
         registry.bind("rpcCounters", counters);
+        registry.bind("brokerHealthCheck", brokerHealth);
         registry.bind("problems", new Problems(replyTimeoutMillis));
         camelContext.addLifecycleStrategy(new RpcCallTemplateInstaller(counters.lateReplies()));
         // HTTP calls wait for their replies without holding a thread
