@@ -36,9 +36,25 @@ public class AsyncHttpConsumer extends VertxPlatformHttpConsumer {
 
     private static final Logger LOG = LoggerFactory.getLogger(AsyncHttpConsumer.class);
 
+    /** Told of every response this consumer writes: for metrics. */
+    @FunctionalInterface
+    public interface ResponseListener {
+
+        /**
+         * @param exchange the exchange of the request, still in use: read it, do not keep it
+         * @param status   the HTTP status written
+         * @param nanos    from the request read to its response written
+         */
+        void responded(Exchange exchange, int status, long nanos);
+    }
+
+    private final ResponseListener listener;
+
+    /** @param listener told of every response written, or null */
     public AsyncHttpConsumer(PlatformHttpEndpoint endpoint, Processor processor,
-            List<io.vertx.core.Handler<RoutingContext>> handlers, String routerName) {
+            List<io.vertx.core.Handler<RoutingContext>> handlers, String routerName, ResponseListener listener) {
         super(endpoint, processor, handlers, routerName);
+        this.listener = listener;
     }
 
     @Override
@@ -51,6 +67,7 @@ public class AsyncHttpConsumer extends VertxPlatformHttpConsumer {
             ctx.response().setStatusCode(503).end();
             return;
         }
+        long started = System.nanoTime();
         Context eventLoop = ctx.vertx().getOrCreateContext();
         Exchange exchange = createExchange(false);
         exchange.setPattern(ExchangePattern.InOut);
@@ -62,7 +79,7 @@ public class AsyncHttpConsumer extends VertxPlatformHttpConsumer {
             ctx.vertx().executeBlocking(() -> {
                 createUoW(exchange);
                 getAsyncProcessor().process(exchange,
-                        doneSync -> eventLoop.runOnContext(ignored -> respond(ctx, exchange)));
+                        doneSync -> eventLoop.runOnContext(ignored -> respond(ctx, exchange, started)));
                 return null;
             }, false).onFailure(failure -> fail(ctx, exchange, failure));
         });
@@ -75,7 +92,7 @@ public class AsyncHttpConsumer extends VertxPlatformHttpConsumer {
     }
 
     /** Writes the exchange's message as the HTTP response, as Camel's consumer does for text and bytes. */
-    private void respond(RoutingContext ctx, Exchange exchange) {
+    private void respond(RoutingContext ctx, Exchange exchange, long started) {
         try {
             HttpServerResponse response = ctx.response();
             if (!response.ended()) {
@@ -108,6 +125,9 @@ public class AsyncHttpConsumer extends VertxPlatformHttpConsumer {
                 ctx.response().setStatusCode(500).end("Internal Server Error");
             }
         } finally {
+            if (listener != null) {
+                listener.responded(exchange, ctx.response().getStatusCode(), System.nanoTime() - started);
+            }
             doneUoW(exchange);
             releaseExchange(exchange, false);
         }

@@ -12,9 +12,12 @@ import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
  */
 public class AsyncHttpEngine extends VertxPlatformHttpEngine {
 
+    /** Its consumers tell the {@link AsyncHttpConsumer.ResponseListener} of the registry, if there is one. */
     @Override
     public PlatformHttpConsumer createConsumer(PlatformHttpEndpoint endpoint, Processor processor) {
+        AsyncHttpConsumer.ResponseListener listener = endpoint.getCamelContext().getRegistry()
+                .findSingleByType(AsyncHttpConsumer.ResponseListener.class);
         return new AsyncHttpConsumer(endpoint, processor, getHandlers(),
-                VertxPlatformHttpRouter.getRouterNameFromPort(getServerPort()));
+                VertxPlatformHttpRouter.getRouterNameFromPort(getServerPort()), listener);
     }
 }

@@ -12,10 +12,14 @@ import java.util.Locale;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Configuration;
 import org.apache.camel.PropertyInject;
+import org.apache.camel.component.micrometer.MicrometerConstants;
 import org.apache.camel.component.platform.http.PlatformHttpConstants;
 import org.apache.camel.component.springrabbit.SpringRabbitMQComponent;
 import org.apache.camel.model.Model;
@@ -89,15 +93,24 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
             addService(camelContext, serverAvailability);
         }
         RpcCounters counters = new RpcCounters();
+        // readiness (/observe/health/ready): DOWN while the connection to the broker is closed
+        BrokerHealthCheck brokerHealth = new BrokerHealthCheck();
+        connectionFactory.addConnectionListener(brokerHealth);
 
         Registry registry = camelContext.getRegistry();
+        // the meters of /observe/metrics (camel-micrometer-prometheus serves the registry of this name)
+        RpcMetrics metrics = new RpcMetrics(meterRegistry(registry), counters, camelContext.getInflightRepository());
+        Fibonacci fibonacci = new Fibonacci(maxN);
         registry.bind("rabbitConnectionFactory", connectionFactory);
         registry.bind("rabbitAdmin", rabbitAdmin(connectionFactory));
-        registry.bind("fibonacci", new Fibonacci(maxN));
+        registry.bind("fibonacci", fibonacci);
+        registry.bind("timedFibonacci", new TimedFibonacci(fibonacci, metrics.computeDuration()));
         registry.bind("requestAdmission", new RequestAdmission(replyToPattern));
         registry.bind("serverAvailability", serverAvailability);
         registry.bind("rpcReplies", new RpcReplies());
         registry.bind("rpcCounters", counters);
+        registry.bind("rpcMetrics", metrics);
+        registry.bind("brokerHealthCheck", brokerHealth);
         registry.bind("problems", new Problems(replyTimeoutMillis));
         camelContext.addLifecycleStrategy(new RpcCallTemplateInstaller(counters.lateReplies()));
         camelContext.getComponent("spring-rabbitmq", SpringRabbitMQComponent.class)
@@ -106,6 +119,17 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
         AsyncHttpEngine httpEngine = new AsyncHttpEngine();
         httpEngine.setCamelContext(camelContext);
         registry.bind(PlatformHttpConstants.PLATFORM_HTTP_ENGINE_NAME, httpEngine);
+    }
+
+    /** The registry camel-micrometer-prometheus serves: the one bound under its name, else a new one bound there. */
+    private static MeterRegistry meterRegistry(Registry registry) {
+        MeterRegistry meters = registry.lookupByNameAndType(MicrometerConstants.METRICS_REGISTRY_NAME,
+                MeterRegistry.class);
+        if (meters == null) {
+            meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            registry.bind(MicrometerConstants.METRICS_REGISTRY_NAME, meters);
+        }
+        return meters;
     }
 
     private static void addService(CamelContext camelContext, Object service) {

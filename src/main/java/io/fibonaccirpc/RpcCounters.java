@@ -13,13 +13,8 @@ public final class RpcCounters {
         return lateReplies;
     }
 
-    /** Requests a server dropped uncomputed because their caller's deadline had passed. */
+    /** Requests a server dropped uncomputed because their caller's deadline had passed (counted by RpcMetrics). */
     public LongAdder expiredRequests() {
         return expiredRequests;
-    }
-
-    /** Called by the server route for a request past its deadline. */
-    public void requestExpired() {
-        expiredRequests.increment();
     }
 }
