@@ -1,5 +1,6 @@
 package io.fibonaccirpc;
 
+import java.time.Duration;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -14,6 +15,7 @@ import org.apache.camel.test.main.junit5.CamelMainTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
@@ -56,7 +58,9 @@ class ServerRouteTest {
             // re-declaring with other properties would fail with 406 PRECONDITION_FAILED
             channel.queueDeclare(QUEUE, true, false, false, null);
 
-            assertEquals(2, channel.queueDeclarePassive(QUEUE).getConsumerCount(), "rpc.server.consumers");
+            // the listener container starts its consumers one by one, after the route has started
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertEquals(2, channel.queueDeclarePassive(QUEUE).getConsumerCount(), "rpc.server.consumers"));
         }
     }
 }
