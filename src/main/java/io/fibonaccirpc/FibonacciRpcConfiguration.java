@@ -94,6 +94,8 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
         registry.bind("rpcCounters", counters);
         registry.bind("rpcMetrics", metrics);
         registry.bind("brokerHealthCheck", brokerHealth);
+        registry.bind("traceContext", new TraceContext());
+        registry.bind("callLogging", new CallLogging());
         registry.bind("problems", new Problems(replyTimeoutMillis));
         camelContext.addLifecycleStrategy(new RpcCallTemplateInstaller(counters.lateReplies()));
         // HTTP calls wait for their replies without holding a thread
