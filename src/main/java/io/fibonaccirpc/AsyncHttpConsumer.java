@@ -19,6 +19,7 @@ import org.apache.camel.support.ObjectHelper;
 import org.apache.camel.support.http.HttpUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * A platform-http consumer that holds no thread while a route waits. Camel's own Vert.x consumer runs each
@@ -106,7 +107,7 @@ public class AsyncHttpConsumer extends VertxPlatformHttpConsumer {
                     response.putHeader("Content-Type", contentType);
                 }
                 if (exchange.getException() != null) {
-                    LOG.warn("{} {} failed", ctx.request().method(), ctx.request().path(), exchange.getException());
+                    logFailure(ctx, exchange);
                     response.putHeader("Content-Type", "text/plain; charset=utf-8");
                     response.end("Internal Server Error");
                 } else if (body == null) {
@@ -130,6 +131,26 @@ public class AsyncHttpConsumer extends VertxPlatformHttpConsumer {
             }
             doneUoW(exchange);
             releaseExchange(exchange, false);
+        }
+    }
+
+    /** Logs a request the route failed, with the call's correlation id and span in the MDC (see CallLogging). */
+    private static void logFailure(RoutingContext ctx, Exchange exchange) {
+        String correlationId = exchange.getVariable(CallLogging.CORRELATION_ID, String.class);
+        String span = exchange.getVariable(TraceContext.TRACEPARENT, String.class);
+        try {
+            if (correlationId != null) {
+                MDC.put(CallLogging.CORRELATION_ID, correlationId);
+            }
+            if (span != null) {
+                MDC.put(CallLogging.TRACE_ID, TraceContext.traceId(span));
+                MDC.put(CallLogging.SPAN_ID, TraceContext.spanId(span));
+            }
+            LOG.warn("{} {} failed", ctx.request().method(), ctx.request().path(), exchange.getException());
+        } finally {
+            MDC.remove(CallLogging.CORRELATION_ID);
+            MDC.remove(CallLogging.TRACE_ID);
+            MDC.remove(CallLogging.SPAN_ID);
         }
     }
 

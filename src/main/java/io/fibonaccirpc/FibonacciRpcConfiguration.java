@@ -111,6 +111,8 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
         registry.bind("rpcCounters", counters);
         registry.bind("rpcMetrics", metrics);
         registry.bind("brokerHealthCheck", brokerHealth);
+        registry.bind("traceContext", new TraceContext());
+        registry.bind("callLogging", new CallLogging());
         registry.bind("problems", new Problems(replyTimeoutMillis));
         camelContext.addLifecycleStrategy(new RpcCallTemplateInstaller(counters.lateReplies()));
         camelContext.getComponent("spring-rabbitmq", SpringRabbitMQComponent.class)

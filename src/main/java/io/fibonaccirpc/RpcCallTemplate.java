@@ -20,6 +20,7 @@ import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.amqp.rabbit.listener.DirectMessageListenerContainer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * The template behind the client's InOut call: Spring's asynchronous template with one reply queue of its own,
@@ -139,7 +140,11 @@ public class RpcCallTemplate extends AsyncRabbitTemplate {
         String correlationId = message.getMessageProperties().getCorrelationId();
         if (correlationId == null || !awaitingReply.remove(correlationId)) {
             lateReplies.increment();
-            LOG.debug("Dropped a reply that no caller waits for (correlation id {})", correlationId);
+            if (LOG.isDebugEnabled() && correlationId != null) {
+                try (MDC.MDCCloseable call = MDC.putCloseable(CallLogging.CORRELATION_ID, correlationId)) {
+                    LOG.debug("Dropped a reply that no caller waits for (correlation id {})", correlationId);
+                }
+            }
             return;
         }
         super.onMessage(message, channel);

@@ -1,0 +1,73 @@
+package io.fibonaccirpc;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.Route;
+import org.apache.camel.component.springrabbit.SpringRabbitMQConstants;
+import org.apache.camel.spi.RoutePolicy;
+import org.slf4j.MDC;
+
+/**
+ * Puts the call a route handles into the logging MDC while it handles it: {@value #CORRELATION_ID},
+ * {@value #TRACE_ID} and {@value #SPAN_ID}, which the log pattern shows on every line logged meanwhile, Camel's
+ * {@code log} steps, ours and the libraries'. A route policy ({@code routePolicy: callLogging}) for the routes that
+ * log about a call and run on one thread from start to end: the server route, and the gateway's dead-letter routes.
+ * The gateway's own route logs nothing on the way of a call that succeeds, and its failures are logged by the
+ * dead-letter route, so the hot path of the gateway touches no MDC.
+ * <p>
+ * The correlation id is the exchange variable {@code correlationId}, else the AMQP request's; the span is the
+ * exchange's ({@link TraceContext#of}: on a server, a new span whose parent is the gateway's). Not for a route
+ * called by another route with this policy on the same thread: its end would clear the caller's MDC.
+ */
+public final class CallLogging implements RoutePolicy {
+
+    public static final String CORRELATION_ID = "correlationId";
+    public static final String TRACE_ID = "traceId";
+    public static final String SPAN_ID = "spanId";
+
+    @Override
+    public void onExchangeBegin(Route route, Exchange exchange) {
+        String correlationId = exchange.getVariable(CORRELATION_ID, String.class);
+        if (correlationId == null) {
+            correlationId = exchange.getMessage().getHeader(SpringRabbitMQConstants.CORRELATION_ID, String.class);
+        }
+        String span = TraceContext.of(exchange);
+        if (correlationId != null) {
+            MDC.put(CORRELATION_ID, correlationId);
+        }
+        MDC.put(TRACE_ID, TraceContext.traceId(span));
+        MDC.put(SPAN_ID, TraceContext.spanId(span));
+    }
+
+    @Override
+    public void onExchangeDone(Route route, Exchange exchange) {
+        MDC.remove(CORRELATION_ID);
+        MDC.remove(TRACE_ID);
+        MDC.remove(SPAN_ID);
+    }
+
+    // not a service: a route that stops, or is reloaded, does not stop the policy for the other routes
+
+    @Override
+    public void onInit(Route route) {
+    }
+
+    @Override
+    public void onRemove(Route route) {
+    }
+
+    @Override
+    public void onStart(Route route) {
+    }
+
+    @Override
+    public void onStop(Route route) {
+    }
+
+    @Override
+    public void onSuspend(Route route) {
+    }
+
+    @Override
+    public void onResume(Route route) {
+    }
+}
