@@ -3,7 +3,6 @@ package io.fibonaccirpc;
 import org.apache.camel.Exchange;
 import org.apache.camel.Route;
 import org.apache.camel.component.springrabbit.SpringRabbitMQConstants;
-import org.apache.camel.spi.RoutePolicy;
 import org.slf4j.MDC;
 
 /**
@@ -18,7 +17,7 @@ import org.slf4j.MDC;
  * exchange's ({@link TraceContext#of}: on a server, a new span whose parent is the gateway's). Not for a route
  * called by another route with this policy on the same thread: its end would clear the caller's MDC.
  */
-public final class CallLogging implements RoutePolicy {
+public final class CallLogging implements ExchangePolicy {
 
     public static final String CORRELATION_ID = "correlationId";
     public static final String TRACE_ID = "traceId";
@@ -43,31 +42,5 @@ public final class CallLogging implements RoutePolicy {
         MDC.remove(CORRELATION_ID);
         MDC.remove(TRACE_ID);
         MDC.remove(SPAN_ID);
-    }
-
-    // not a service: a route that stops, or is reloaded, does not stop the policy for the other routes
-
-    @Override
-    public void onInit(Route route) {
-    }
-
-    @Override
-    public void onRemove(Route route) {
-    }
-
-    @Override
-    public void onStart(Route route) {
-    }
-
-    @Override
-    public void onStop(Route route) {
-    }
-
-    @Override
-    public void onSuspend(Route route) {
-    }
-
-    @Override
-    public void onResume(Route route) {
     }
 }

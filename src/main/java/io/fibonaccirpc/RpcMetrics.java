@@ -12,7 +12,6 @@ import io.micrometer.core.instrument.Timer;
 import org.apache.camel.Exchange;
 import org.apache.camel.Route;
 import org.apache.camel.spi.InflightRepository;
-import org.apache.camel.spi.RoutePolicy;
 
 /**
  * The RPC's metrics, named {@code fibonacci_rpc_...} in Prometheus' text format (README, "Metrics"). Every meter is
@@ -29,7 +28,7 @@ import org.apache.camel.spi.RoutePolicy;
  * and {@link RpcCounters}.</li>
  * </ul>
  */
-public final class RpcMetrics implements RoutePolicy, AsyncHttpConsumer.ResponseListener {
+public final class RpcMetrics implements ExchangePolicy, AsyncHttpConsumer.ResponseListener {
 
     /** The gateway's HTTP route, whose calls are counted. */
     public static final String HTTP_ROUTE = "fibonacci-http";
@@ -218,31 +217,5 @@ public final class RpcMetrics implements RoutePolicy, AsyncHttpConsumer.Response
             durations[i] = Duration.ofNanos(Math.round(values[i] * 1_000_000));
         }
         return durations;
-    }
-
-    // not a service: a route that stops, or is reloaded, does not stop the policy for the other routes
-
-    @Override
-    public void onInit(Route route) {
-    }
-
-    @Override
-    public void onRemove(Route route) {
-    }
-
-    @Override
-    public void onStart(Route route) {
-    }
-
-    @Override
-    public void onStop(Route route) {
-    }
-
-    @Override
-    public void onSuspend(Route route) {
-    }
-
-    @Override
-    public void onResume(Route route) {
     }
 }
