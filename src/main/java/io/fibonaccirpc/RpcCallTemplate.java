@@ -18,6 +18,7 @@ import org.springframework.amqp.rabbit.RabbitMessageFuture;
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.amqp.rabbit.listener.DirectMessageListenerContainer;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -38,7 +39,10 @@ import org.slf4j.MDC;
  * route) instead of costing the reply timeout;</li>
  * <li>drops replies that come after their caller gave up, counted, instead of logging each at WARN;</li>
  * <li>fails the calls in flight at once when the connection they wait on closes, instead of letting each
- * wait for its timeout.</li>
+ * wait for its timeout;</li>
+ * <li>removes a call's timeout from the scheduler when the call completes. Spring's own scheduler only marks it
+ * cancelled: at thousands of calls a second its queue held every call of the last timeout period, and its
+ * thread woke for each of them when its time came (measured: ~5% of a core at 7,000 calls/s).</li>
  * </ul>
  */
 public class RpcCallTemplate extends AsyncRabbitTemplate {
@@ -59,7 +63,7 @@ public class RpcCallTemplate extends AsyncRabbitTemplate {
     private final LongAdder lateReplies;
     private final AmqpAdmin admin;
     private final Queue replyQueue;
-    private volatile boolean declared;
+    private final ThreadPoolTaskScheduler timeouts = new ThreadPoolTaskScheduler();
 
     private RpcCallTemplate(RabbitTemplate template, DirectMessageListenerContainer replies, Queue replyQueue,
             AmqpAdmin admin, long replyTimeoutMillis, LongAdder lateReplies) {
@@ -70,6 +74,9 @@ public class RpcCallTemplate extends AsyncRabbitTemplate {
         this.replyQueue = replyQueue;
         setReceiveTimeout(replyTimeoutMillis);
         setMandatory(true);
+        timeouts.setThreadNamePrefix("fibonacci-rpc-timeouts-");
+        timeouts.setRemoveOnCancelPolicy(true);
+        setTaskScheduler(timeouts);
     }
 
     /**
@@ -93,18 +100,30 @@ public class RpcCallTemplate extends AsyncRabbitTemplate {
         return replyQueue.getName();
     }
 
-    /** Declares the reply queue (once; the admin declares it again on a new connection), then starts. */
+    /**
+     * Declares the reply queue (the admin declares it again on every new connection) and starts. Camel's producer
+     * calls this before every call: once started, it returns at once.
+     */
     @Override
     public void start() {
-        if (!declared) {
-            synchronized (this) {
-                if (!declared) {
-                    admin.declareQueue(replyQueue);
-                    declared = true;
-                }
+        if (isRunning()) {
+            return;
+        }
+        synchronized (this) {
+            if (!isRunning()) {
+                admin.declareQueue(replyQueue);
+                timeouts.initialize();
+                super.start();
             }
         }
-        super.start();
+    }
+
+    @Override
+    public void stop() {
+        synchronized (this) {
+            super.stop();
+            timeouts.shutdown();
+        }
     }
 
     @Override
