@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
@@ -25,13 +26,14 @@ import org.slf4j.MDC;
  * A platform-http consumer that holds no thread while a route waits. Camel's own Vert.x consumer runs each
  * request's route on a Vert.x worker thread with the blocking {@code process(exchange)}, so a call waiting for
  * its RPC reply holds one of the 20 workers for its whole round trip: 20 calls in flight at most, however many
- * connections wait. This one starts the route on a worker (the route's first steps may block: a look at the
- * broker, a channel being opened) with the asynchronous {@code process(exchange, callback)}; the worker is free
- * again as soon as the request is published, and the callback, on whatever thread the reply completes,
- * writes the response on the request's own event loop.
+ * connections wait. This one runs the route with the asynchronous {@code process(exchange, callback)}; the
+ * callback, on whatever thread the reply completes, writes the response on the request's own event loop.
  * <p>
- * A route that never waits asynchronously runs exactly as before, on the worker, to its end. Proxy endpoints
- * and form bodies are left to Camel's consumer.
+ * Where the route starts depends on the registry's {@link EventLoopPolicy}: on the request's event loop while
+ * the policy says nothing on the route's way can block (the gateway's: its broker connection is open, see
+ * {@link ServerAvailability}), which spares a hand-off to a worker and back per call; otherwise, or without a
+ * policy, on a worker, as Camel's consumer does, free again once the route waits. Proxy endpoints and form
+ * bodies are left to Camel's consumer.
  */
 public class AsyncHttpConsumer extends VertxPlatformHttpConsumer {
 
@@ -49,13 +51,27 @@ public class AsyncHttpConsumer extends VertxPlatformHttpConsumer {
         void responded(Exchange exchange, int status, long nanos);
     }
 
-    private final ResponseListener listener;
+    /** Says whether routes may run on the event loop now. */
+    @FunctionalInterface
+    public interface EventLoopPolicy {
 
-    /** @param listener told of every response written, or null */
+        /** @return true when no step of the routes would block now (no connecting, no waiting for a lock) */
+        boolean mayRunOnEventLoop();
+    }
+
+    private final ResponseListener listener;
+    private final EventLoopPolicy eventLoopPolicy;
+
+    /**
+     * @param listener        told of every response written, or null
+     * @param eventLoopPolicy when routes may start on the event loop; null: never
+     */
     public AsyncHttpConsumer(PlatformHttpEndpoint endpoint, Processor processor,
-            List<io.vertx.core.Handler<RoutingContext>> handlers, String routerName, ResponseListener listener) {
+            List<io.vertx.core.Handler<RoutingContext>> handlers, String routerName, ResponseListener listener,
+            EventLoopPolicy eventLoopPolicy) {
         super(endpoint, processor, handlers, routerName);
         this.listener = listener;
+        this.eventLoopPolicy = eventLoopPolicy;
     }
 
     @Override
@@ -77,12 +93,30 @@ public class AsyncHttpConsumer extends VertxPlatformHttpConsumer {
                 fail(ctx, exchange, read.cause());
                 return;
             }
+            if (eventLoopPolicy != null && eventLoopPolicy.mayRunOnEventLoop()) {
+                try {
+                    route(exchange, ctx, eventLoop, started);
+                } catch (Exception failure) {
+                    fail(ctx, exchange, failure);
+                }
+                return;
+            }
             ctx.vertx().executeBlocking(() -> {
-                createUoW(exchange);
-                getAsyncProcessor().process(exchange,
-                        doneSync -> eventLoop.runOnContext(ignored -> respond(ctx, exchange, started)));
+                route(exchange, ctx, eventLoop, started);
                 return null;
             }, false).onFailure(failure -> fail(ctx, exchange, failure));
+        });
+    }
+
+    /** Routes the exchange; the response is written on the request's event loop when the route is done. */
+    private void route(Exchange exchange, RoutingContext ctx, Context eventLoop, long started) throws Exception {
+        createUoW(exchange);
+        getAsyncProcessor().process(exchange, doneSync -> {
+            if (doneSync && Context.isOnEventLoopThread() && Vertx.currentContext() == eventLoop) {
+                respond(ctx, exchange, started); // the route ran through on the event loop
+            } else {
+                eventLoop.runOnContext(ignored -> respond(ctx, exchange, started));
+            }
         });
     }
 

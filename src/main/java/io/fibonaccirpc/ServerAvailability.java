@@ -24,11 +24,17 @@ import org.springframework.amqp.rabbit.core.RabbitTemplate;
  * <li>The queue is looked at (a passive declare) at most once per check interval, on the publisher connection,
  * which publishes no requests and so is never blocked by an alarm.</li>
  * <li>The broker tells a connection it is blocked only when the connection next publishes. While started, a
- * one-byte canary is published on the requests' connection every check interval (to no queue), so an alarm
- * is known within an interval, before a request is held up by it.</li>
+ * one-byte canary is published on the requests' connection every half check interval (to no queue), so an
+ * alarm is known within an interval, before a request is held up by it.</li>
+ * <li>While calls come, the same thread looks at the queue every half interval, so that a call finds a fresh
+ * look and never waits for one: with the connection open, not blocked, and a fresh look that found a server,
+ * nothing on a call's way to the broker blocks, and its HTTP route may run on the Vert.x event loop
+ * ({@link #mayRunOnEventLoop()}, see {@link AsyncHttpConsumer}). Otherwise (the first call, a call after a
+ * connection was lost, no queue, no server) the call runs on a worker thread, looks for itself when the last
+ * look is old, and opens the connection again by publishing.</li>
  * </ul>
  */
-public final class ServerAvailability implements ConnectionListener, Service {
+public final class ServerAvailability implements ConnectionListener, Service, AsyncHttpConsumer.EventLoopPolicy {
 
     private static final int NOT_FOUND = 404;
     private static final byte[] CANARY = new byte[] { 0 };
@@ -42,6 +48,8 @@ public final class ServerAvailability implements ConnectionListener, Service {
     private final AtomicBoolean looking = new AtomicBoolean();
     private volatile Look last;
     private volatile String blockedReason;
+    private volatile boolean connectionOpen;
+    private volatile long lastCallNanos = System.nanoTime() - Long.MAX_VALUE / 2;
 
     private record Look(long atNanos, RpcUnavailableException.Reason unavailable) {
     }
@@ -55,21 +63,35 @@ public final class ServerAvailability implements ConnectionListener, Service {
         this.intervalNanos = checkIntervalMillis * 1_000_000L;
     }
 
-    /** Starts publishing the canary. */
+    /** Starts publishing the canary, and looking at the queue while calls come. */
     @Override
     public void start() {
         canaries = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "fibonacci-rpc-alarm-canary");
+            Thread thread = new Thread(runnable, "fibonacci-rpc-availability");
             thread.setDaemon(true);
             return thread;
         });
-        canaries.scheduleWithFixedDelay(this::publishCanary, 0, intervalMillis, TimeUnit.MILLISECONDS);
+        canaries.scheduleWithFixedDelay(this::lookAround, 0, Math.max(1, intervalMillis / 2), TimeUnit.MILLISECONDS);
     }
 
     @Override
     public void stop() {
         if (canaries != null) {
             canaries.shutdownNow();
+        }
+    }
+
+    private void lookAround() {
+        publishCanary();
+        if (connectionOpen && System.nanoTime() - lastCallNanos < 2 * intervalNanos
+                && looking.compareAndSet(false, true)) {
+            try {
+                last = lookAtQueue();
+            } catch (AmqpException e) {
+                last = null; // unknown: the next call looks for itself
+            } finally {
+                looking.set(false);
+            }
         }
     }
 
@@ -92,6 +114,7 @@ public final class ServerAvailability implements ConnectionListener, Service {
      * @throws AmqpException           when the broker cannot be reached
      */
     public void check() {
+        lastCallNanos = System.nanoTime();
         String blocked = blockedReason;
         if (blocked != null) {
             throw new RpcUnavailableException(RpcUnavailableException.Reason.BROKER_BLOCKED,
@@ -117,9 +140,15 @@ public final class ServerAvailability implements ConnectionListener, Service {
         }
     }
 
-    /** Forgets the last look, so that the next call looks again (after a call found the queue gone). */
-    public void forget() {
-        last = null;
+    /**
+     * True while a call would not wait for anything before it publishes: the connection is open, the broker
+     * does not block it, and a look younger than the check interval found a server.
+     */
+    @Override
+    public boolean mayRunOnEventLoop() {
+        Look look = last;
+        return connectionOpen && blockedReason == null && look != null && look.unavailable() == null
+                && System.nanoTime() - look.atNanos() < intervalNanos;
     }
 
     private Look lookAtQueue() {
@@ -147,6 +176,7 @@ public final class ServerAvailability implements ConnectionListener, Service {
 
     @Override
     public void onCreate(Connection connection) {
+        connectionOpen = true;
         blockedReason = null;
         connection.addBlockedListener(new BlockedListener() {
             @Override
@@ -163,6 +193,16 @@ public final class ServerAvailability implements ConnectionListener, Service {
 
     @Override
     public void onClose(Connection connection) {
+        lost();
+    }
+
+    @Override
+    public void onShutDown(ShutdownSignalException signal) {
+        lost();
+    }
+
+    private void lost() {
+        connectionOpen = false;
         blockedReason = null;
         last = null;
     }
