@@ -2,11 +2,7 @@ package io.fibonaccirpc.bench;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
@@ -15,9 +11,6 @@ import com.rabbitmq.client.Delivery;
 import io.fibonaccirpc.Fibonacci;
 import io.fibonaccirpc.RpcException;
 import io.fibonaccirpc.support.TestBroker;
-import org.awaitility.core.ConditionTimeoutException;
-
-import static org.awaitility.Awaitility.await;
 
 /**
  * The baseline server, run by the benchmark as a process of its own: nothing but the RabbitMQ Java client and
@@ -32,7 +25,6 @@ import static org.awaitility.Awaitility.await;
 public final class BaselineServer {
 
     private static final Fibonacci FIBONACCI = new Fibonacci(Fibonacci.DEFAULT_MAX_N);
-    private static final long STARTUP_TIMEOUT_MILLIS = 30_000;
 
     private BaselineServer() {
     }
@@ -47,48 +39,13 @@ public final class BaselineServer {
         });
         System.out.println("ready");
         System.out.flush();
-        while (System.in.read() != -1) {
-            // runs until the benchmark closes our standard input, or ends the process
-        }
+        BenchJvm.awaitEndOfInput();
         connection.abort(5000);
     }
 
-    /**
-     * Starts the server in a JVM of its own (this JVM's class path, -Xmx256m like the jar), its output in
-     * {@code target/processes/benchmark-baseline-server.log}; returns once it consumes the queue.
-     */
-    static Process start(String queue, int prefetch) throws IOException, InterruptedException {
-        Path log = Path.of("target", "processes", "benchmark-baseline-server.log").toAbsolutePath();
-        Files.createDirectories(log.getParent());
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process server = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                BaselineServer.class.getName(), queue, Integer.toString(prefetch))
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
-        try {
-            await().atMost(Duration.ofMillis(STARTUP_TIMEOUT_MILLIS)).pollInterval(Duration.ofMillis(50))
-                    .until(() -> !server.isAlive() || Files.readString(log).contains("ready"));
-        } catch (ConditionTimeoutException e) {
-            // said below, with its output
-        }
-        if (!server.isAlive() || !Files.readString(log).contains("ready")) {
-            server.destroyForcibly();
-            throw new IllegalStateException("the baseline server did not start; its output:\n" + Files.readString(log));
-        }
-        return server;
-    }
-
-    /** Stops the server: its standard input closes, so it exits; forcibly if it has not after a while. */
-    static void stop(Process server) throws InterruptedException {
-        try {
-            server.getOutputStream().close();
-        } catch (IOException e) {
-            // gone already
-        }
-        if (!server.waitFor(10, TimeUnit.SECONDS)) {
-            server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
+    /** Starts the server in a JVM of its own ({@link BenchJvm}); returns once it consumes the queue. */
+    static Process start(String queue, int prefetch) throws IOException {
+        return BenchJvm.start("baseline-server", BaselineServer.class, queue, Integer.toString(prefetch));
     }
 
     private static void answer(Channel channel, Delivery request) throws IOException {

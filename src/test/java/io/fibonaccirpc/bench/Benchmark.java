@@ -2,6 +2,7 @@ package io.fibonaccirpc.bench;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -141,6 +142,10 @@ public final class Benchmark {
         settings.put("baseline", "`LoadCaller` (one connection, one channel; a closed loop: each reply sends the next "
                 + "call) -> `BaselineServer` (a JVM of its own; one consumer, prefetch " + BASELINE_PREFETCH
                 + ", computes with `Fibonacci.reply`, replies, then acknowledges)");
+        settings.put("floor: plain HTTP gateway", "wrk as below -> `FloorGateway` (a JVM of its own: Vert.x's HTTP "
+                + "server on one event loop, as platform-http runs it, publishing each call on one amqp-client channel "
+                + "with a shared exclusive reply queue and a correlation map; no Camel, no Spring, no checks, no "
+                + "timeouts) -> the baseline server: the least an HTTP leg costs on this machine");
         settings.put("server route alone", "the same caller -> the jar with "
                 + Report.environment(serverEnvironment("<queue>")) + "; the rest as in application.properties ("
                 + applicationDefaults("rpc.server.prefetch", "rpc.server.consumers") + ")");
@@ -195,8 +200,36 @@ public final class Benchmark {
                 measure(new Case(Kind.BASELINE_DIRECT_REPLY_TO, 1, inFlight), directReplyTo, pids);
                 measure(new Case(Kind.BASELINE_CALLBACK_QUEUE, 30, inFlight), callbackQueue, pids);
             }
+            floorGateway(queue, server);
         } finally {
-            BaselineServer.stop(server);
+            BenchJvm.stop(server);
+        }
+    }
+
+    /** The floor of an HTTP gateway ({@link FloorGateway}) against the baseline server, under wrk. */
+    private void floorGateway(String queue, Process server) throws Exception {
+        Case many = new Case(Kind.FLOOR_GATEWAY, 30, 64);
+        Case one = new Case(Kind.FLOOR_GATEWAY, 30, 1);
+        if (!timeLeftFor(many)) {
+            skip(many, one);
+            return;
+        }
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        Process floor = FloorGateway.start(queue, port);
+        try {
+            URI uri = URI.create("http://127.0.0.1:" + port + "/");
+            Map<Role, Long> pids = pids(Map.of(Role.GATEWAY, floor.pid(), Role.SERVER, server.pid()));
+            Duration warmup = options.setupWarmup().dividedBy(3);
+            log("floor gateway: warming up (" + seconds(warmup) + " s)");
+            Wrk.run(uri.resolve("/fib/30"), 64, warmup, WRK_TIMEOUT);
+            awaitIdle(uri, queue);
+            measure(one, uri, queue, pids);
+            measure(many, uri, queue, pids);
+        } finally {
+            BenchJvm.stop(floor);
         }
     }
 

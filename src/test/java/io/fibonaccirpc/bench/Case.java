@@ -12,6 +12,9 @@ record Case(Kind kind, int n, int inFlight) {
                 "plain amqp-client caller (direct reply-to) -> plain amqp-client server"),
         SERVER_ROUTE("server route alone",
                 "plain amqp-client caller (exclusive reply queue) -> the jar, RPC_ROLE=server"),
+        FLOOR_GATEWAY("floor: plain HTTP gateway",
+                "wrk -> a plain Vert.x HTTP server publishing with amqp-client (no Camel, no Spring) -> plain "
+                        + "amqp-client server"),
         GATEWAY("gateway end to end",
                 "wrk -> the jar, RPC_ROLE=client (HTTP) -> the jar, RPC_ROLE=server");
 

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.TreeMap;
 import java.util.function.ToDoubleFunction;
 
@@ -152,6 +153,13 @@ final class Report {
                 new Case(Kind.BASELINE_CALLBACK_QUEUE, 1, 64), CaseResult::callsPerSecond, true, 0.9);
         target(out, "server route alone, fib(30) at 64 in flight: calls/s", new Case(Kind.SERVER_ROUTE, 30, 64),
                 new Case(Kind.BASELINE_CALLBACK_QUEUE, 30, 64), CaseResult::callsPerSecond, true, 0.9);
+        reference(out, "for scale, no goal: the floor (plain HTTP gateway), /fib/30 at 64 connections: calls/s",
+                new Case(Kind.FLOOR_GATEWAY, 30, 64), new Case(Kind.BASELINE_CALLBACK_QUEUE, 30, 64),
+                CaseResult::callsPerSecond, true);
+        reference(out, "for scale: our gateway against the floor, /fib/30 at 64 connections: calls/s",
+                new Case(Kind.GATEWAY, 30, 64), new Case(Kind.FLOOR_GATEWAY, 30, 64), CaseResult::callsPerSecond, true);
+        reference(out, "for scale: the floor, /fib/30 at 1 connection: p50", new Case(Kind.FLOOR_GATEWAY, 30, 1),
+                new Case(Kind.BASELINE_CALLBACK_QUEUE, 30, 1), CaseResult::p50Millis, false);
         for (CaseResult result : results) {
             Case c = result.benchmarkCase();
             if (c.kind() == Kind.GATEWAY && c.inFlight() >= 1000 && result.measured()) {
@@ -166,6 +174,17 @@ final class Report {
 
     private void target(StringBuilder out, String name, Case measured, Case baseline,
             ToDoubleFunction<CaseResult> figure, boolean higherIsBetter, double goal) {
+        row(out, name, measured, baseline, figure, higherIsBetter, OptionalDouble.of(goal));
+    }
+
+    /** A row with a ratio and no goal: what puts the targets in scale. */
+    private void reference(StringBuilder out, String name, Case measured, Case baseline,
+            ToDoubleFunction<CaseResult> figure, boolean higherIsBetter) {
+        row(out, name, measured, baseline, figure, higherIsBetter, OptionalDouble.empty());
+    }
+
+    private void row(StringBuilder out, String name, Case measured, Case baseline,
+            ToDoubleFunction<CaseResult> figure, boolean higherIsBetter, OptionalDouble goal) {
         Optional<CaseResult> ours = find(measured).filter(CaseResult::measured);
         Optional<CaseResult> base = find(baseline).filter(CaseResult::measured);
         String unit = higherIsBetter ? " calls/s" : " ms";
@@ -181,8 +200,14 @@ final class Report {
                 .append(higherIsBetter ? count(reference) : millis(reference)).append(unit).append(" (")
                 .append(baseline.kind().label()).append(", fib(").append(baseline.n()).append("), ")
                 .append(baseline.inFlight()).append(" in flight) | ")
-                .append(ratio(ratio)).append(" | ").append(higherIsBetter ? ">= " : "<= ").append(goal).append("x | ")
-                .append((higherIsBetter ? ratio >= goal : ratio <= goal) ? "yes" : "no").append(" |\n");
+                .append(ratio(ratio)).append(" | ");
+        if (goal.isEmpty()) {
+            out.append("| |\n");
+            return;
+        }
+        double target = goal.getAsDouble();
+        out.append(higherIsBetter ? ">= " : "<= ").append(target).append("x | ")
+                .append((higherIsBetter ? ratio >= target : ratio <= target) ? "yes" : "no").append(" |\n");
     }
 
     private String computeTable() {
