@@ -112,6 +112,7 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
         registry.bind("rpcMetrics", metrics);
         registry.bind("brokerHealthCheck", brokerHealth);
         registry.bind("traceContext", new TraceContext());
+        registry.bind("correlationIds", new CorrelationIds());
         registry.bind("callLogging", new CallLogging());
         registry.bind("problems", new Problems(replyTimeoutMillis));
         camelContext.addLifecycleStrategy(new RpcCallTemplateInstaller(counters.lateReplies()));
