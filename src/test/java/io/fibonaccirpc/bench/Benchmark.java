@@ -3,6 +3,8 @@ package io.fibonaccirpc.bench;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -53,6 +55,27 @@ public final class Benchmark {
     static final Duration WRK_TIMEOUT = Duration.ofSeconds(15);
     private static final Duration DRAIN = Duration.ofSeconds(10);
     private static final Duration QUEUE_DRAIN = Duration.ofSeconds(20);
+    /** The route of the minimal Camel gateway: HTTP in, the InOut call, the reply out; nothing else. */
+    static final String MINIMAL_ROUTE = """
+            - route:
+                id: fibonacci-minimal-gateway
+                errorHandler:
+                  noErrorHandler: {}
+                from:
+                  uri: "platform-http:/fib/{n}?httpMethodRestrict=GET"
+                  steps:
+                    - setBody:
+                        simple: "${header.n}"
+                    - removeHeaders:
+                        pattern: "*"
+                    - setHeader:
+                        name: CamelSpringRabbitmqCorrelationId
+                        ref: correlationIds
+                    - to:
+                        uri: "spring-rabbitmq:default?routingKey={{rpc.queue}}&exchangePattern=InOut&replyTimeout={{rpc.reply-timeout}}"
+                    - removeHeaders:
+                        pattern: "*"
+            """;
 
     private final BenchmarkOptions options;
     private final String id = UUID.randomUUID().toString().substring(0, 8);
@@ -146,6 +169,11 @@ public final class Benchmark {
                 + "server on one event loop, as platform-http runs it, publishing each call on one amqp-client channel "
                 + "with a shared exclusive reply queue and a correlation map; no Camel, no Spring, no checks, no "
                 + "timeouts) -> the baseline server: the least an HTTP leg costs on this machine");
+        settings.put("minimal Camel gateway", "wrk as below -> the jar as gateway with `ROUTES_DIR` holding one route "
+                + "instead of its own: platform-http `/fib/{n}` -> the body from `n` -> a correlation id -> the same "
+                + "`spring-rabbitmq` InOut call -> the reply as the response; no checks, no error handling, no trace "
+                + "context, no metrics (`Benchmark.MINIMAL_ROUTE`) -> the server of the gateway cases: what Camel's "
+                + "platform-http and spring-rabbitmq InOut cost by themselves");
         settings.put("server route alone", "the same caller -> the jar with "
                 + Report.environment(serverEnvironment("<queue>")) + "; the rest as in application.properties ("
                 + applicationDefaults("rpc.server.prefetch", "rpc.server.consumers") + ")");
@@ -283,10 +311,40 @@ public final class Benchmark {
             for (Case c : cases) {
                 measure(c, gateway.baseUri(), queue, pids);
             }
+            gateway.close();
+            minimalCamelGateway(queue, server);
         } finally {
             // the gateway first: a server stopped first would leave the gateway's last calls waiting
             processes.get(1).close();
             processes.get(0).close();
+        }
+    }
+
+    /**
+     * For scale: the jar as gateway with one route of nothing but the call (MINIMAL_ROUTE, through ROUTES_DIR),
+     * against the same server: what Camel's platform-http and spring-rabbitmq InOut cost by themselves.
+     */
+    private void minimalCamelGateway(String queue, ApplicationProcess server) throws Exception {
+        Case many = new Case(Kind.MINIMAL_CAMEL_GATEWAY, 30, 64);
+        Case one = new Case(Kind.MINIMAL_CAMEL_GATEWAY, 30, 1);
+        if (!timeLeftFor(many)) {
+            skip(many, one);
+            return;
+        }
+        Path routes = Path.of("target", "benchmark-routes").toAbsolutePath();
+        Files.createDirectories(routes);
+        Files.writeString(routes.resolve("minimal-gateway.camel.yaml"), MINIMAL_ROUTE);
+        Map<String, String> environment = gatewayEnvironment(queue);
+        environment.put("ROUTES_DIR", routes.toString());
+        log("minimal Camel gateway: starting the jar (RPC_ROLE=client, ROUTES_DIR=" + routes + ")");
+        try (ApplicationProcess gateway = ApplicationProcess.start("benchmark-minimal-gateway", environment)) {
+            Map<Role, Long> pids = pids(Map.of(Role.GATEWAY, gateway.processHandle().pid(),
+                    Role.SERVER, server.processHandle().pid()));
+            log("minimal Camel gateway: warming up (" + seconds(options.setupWarmup()) + " s)");
+            Wrk.run(gateway.uri("/fib/30"), 64, options.setupWarmup(), WRK_TIMEOUT);
+            awaitIdle(gateway.baseUri(), queue);
+            measure(one, gateway.baseUri(), queue, pids);
+            measure(many, gateway.baseUri(), queue, pids);
         }
     }
 

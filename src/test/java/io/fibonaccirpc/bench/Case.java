@@ -15,6 +15,9 @@ record Case(Kind kind, int n, int inFlight) {
         FLOOR_GATEWAY("floor: plain HTTP gateway",
                 "wrk -> a plain Vert.x HTTP server publishing with amqp-client (no Camel, no Spring) -> plain "
                         + "amqp-client server"),
+        MINIMAL_CAMEL_GATEWAY("minimal Camel gateway",
+                "wrk -> the jar, RPC_ROLE=client, with one route of nothing but the InOut call -> the jar, "
+                        + "RPC_ROLE=server"),
         GATEWAY("gateway end to end",
                 "wrk -> the jar, RPC_ROLE=client (HTTP) -> the jar, RPC_ROLE=server");
 

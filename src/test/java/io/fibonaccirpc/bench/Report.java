@@ -160,6 +160,12 @@ final class Report {
                 new Case(Kind.GATEWAY, 30, 64), new Case(Kind.FLOOR_GATEWAY, 30, 64), CaseResult::callsPerSecond, true);
         reference(out, "for scale: the floor, /fib/30 at 1 connection: p50", new Case(Kind.FLOOR_GATEWAY, 30, 1),
                 new Case(Kind.BASELINE_CALLBACK_QUEUE, 30, 1), CaseResult::p50Millis, false);
+        reference(out, "for scale: the minimal Camel gateway (one route of nothing but the call), /fib/30 at 64 "
+                + "connections: calls/s", new Case(Kind.MINIMAL_CAMEL_GATEWAY, 30, 64),
+                new Case(Kind.BASELINE_CALLBACK_QUEUE, 30, 64), CaseResult::callsPerSecond, true);
+        reference(out, "for scale: our gateway against the minimal Camel gateway, /fib/30 at 64 connections: calls/s",
+                new Case(Kind.GATEWAY, 30, 64), new Case(Kind.MINIMAL_CAMEL_GATEWAY, 30, 64),
+                CaseResult::callsPerSecond, true);
         for (CaseResult result : results) {
             Case c = result.benchmarkCase();
             if (c.kind() == Kind.GATEWAY && c.inFlight() >= 1000 && result.measured()) {
