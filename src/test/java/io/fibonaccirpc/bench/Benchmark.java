@@ -389,6 +389,10 @@ public final class Benchmark {
             Run run = wrk.run();
             runs.add(new Run(run.callsPerSecond(), run.p50Millis(), run.p99Millis(), run.errors(), percent));
             logRun(c, i, runs.get(i));
+            if (run.errors() > 0) {
+                log(describe(c) + ": run " + (i + 1) + ": of the errors, " + wrk.non2xx() + " answers not 2xx or 3xx, "
+                        + wrk.socketErrors() + " socket errors (connect, read, write, timeout)");
+            }
             awaitIdle(gateway, queue);
         }
         results.add(new CaseResult(c, runs));
