@@ -236,10 +236,8 @@ public final class Benchmark {
 
     /** The floor of an HTTP gateway ({@link FloorGateway}) against the baseline server, under wrk. */
     private void floorGateway(String queue, Process server) throws Exception {
-        Case many = new Case(Kind.FLOOR_GATEWAY, 30, 64);
-        Case one = new Case(Kind.FLOOR_GATEWAY, 30, 1);
-        if (!timeLeftFor(many)) {
-            skip(many, one);
+        List<Case> cases = scaleCases(Kind.FLOOR_GATEWAY);
+        if (cases.isEmpty()) {
             return;
         }
         int port;
@@ -248,14 +246,9 @@ public final class Benchmark {
         }
         Process floor = FloorGateway.start(queue, port);
         try {
-            URI uri = URI.create("http://127.0.0.1:" + port + "/");
-            Map<Role, Long> pids = pids(Map.of(Role.GATEWAY, floor.pid(), Role.SERVER, server.pid()));
-            Duration warmup = options.setupWarmup().dividedBy(3);
-            log("floor gateway: warming up (" + seconds(warmup) + " s)");
-            Wrk.run(uri.resolve("/fib/30"), 64, warmup, WRK_TIMEOUT);
-            awaitIdle(uri, queue);
-            measure(one, uri, queue, pids);
-            measure(many, uri, queue, pids);
+            measureScaleCases(cases, URI.create("http://127.0.0.1:" + port + "/"), queue,
+                    pids(Map.of(Role.GATEWAY, floor.pid(), Role.SERVER, server.pid())),
+                    options.setupWarmup().dividedBy(3));
         } finally {
             BenchJvm.stop(floor);
         }
@@ -325,10 +318,8 @@ public final class Benchmark {
      * against the same server: what Camel's platform-http and spring-rabbitmq InOut cost by themselves.
      */
     private void minimalCamelGateway(String queue, ApplicationProcess server) throws Exception {
-        Case many = new Case(Kind.MINIMAL_CAMEL_GATEWAY, 30, 64);
-        Case one = new Case(Kind.MINIMAL_CAMEL_GATEWAY, 30, 1);
-        if (!timeLeftFor(many)) {
-            skip(many, one);
+        List<Case> cases = scaleCases(Kind.MINIMAL_CAMEL_GATEWAY);
+        if (cases.isEmpty()) {
             return;
         }
         Path routes = Path.of("target", "benchmark-routes").toAbsolutePath();
@@ -338,13 +329,29 @@ public final class Benchmark {
         environment.put("ROUTES_DIR", routes.toString());
         log("minimal Camel gateway: starting the jar (RPC_ROLE=client, ROUTES_DIR=" + routes + ")");
         try (ApplicationProcess gateway = ApplicationProcess.start("benchmark-minimal-gateway", environment)) {
-            Map<Role, Long> pids = pids(Map.of(Role.GATEWAY, gateway.processHandle().pid(),
-                    Role.SERVER, server.processHandle().pid()));
-            log("minimal Camel gateway: warming up (" + seconds(options.setupWarmup()) + " s)");
-            Wrk.run(gateway.uri("/fib/30"), 64, options.setupWarmup(), WRK_TIMEOUT);
-            awaitIdle(gateway.baseUri(), queue);
-            measure(one, gateway.baseUri(), queue, pids);
-            measure(many, gateway.baseUri(), queue, pids);
+            measureScaleCases(cases, gateway.baseUri(), queue, pids(Map.of(Role.GATEWAY,
+                    gateway.processHandle().pid(), Role.SERVER, server.processHandle().pid())), options.setupWarmup());
+        }
+    }
+
+    /** The cases of a gateway shown for scale, /fib/30 at 1 and 64 connections; none when the time is short. */
+    private List<Case> scaleCases(Kind kind) {
+        List<Case> cases = List.of(new Case(kind, 30, 1), new Case(kind, 30, 64));
+        if (!timeLeftFor(cases.get(1))) {
+            skip(cases.toArray(Case[]::new));
+            return List.of();
+        }
+        return cases;
+    }
+
+    /** Warms the gateway at the base URI up with wrk, then measures the cases. */
+    private void measureScaleCases(List<Case> cases, URI gateway, String queue, Map<Role, Long> pids, Duration warmup)
+            throws IOException, InterruptedException {
+        log(cases.get(0).kind().label() + ": warming up (" + seconds(warmup) + " s)");
+        Wrk.run(gateway.resolve("/fib/30"), 64, warmup, WRK_TIMEOUT);
+        awaitIdle(gateway, queue);
+        for (Case c : cases) {
+            measure(c, gateway, queue, pids);
         }
     }
 
