@@ -44,7 +44,7 @@ public final class ServerAvailability implements ConnectionListener, Service, As
     private final String queue;
     private final long intervalMillis;
     private final long intervalNanos;
-    private ScheduledExecutorService canaries;
+    private ScheduledExecutorService looker;
     private final AtomicBoolean looking = new AtomicBoolean();
     private volatile Look last;
     private volatile String blockedReason;
@@ -66,32 +66,43 @@ public final class ServerAvailability implements ConnectionListener, Service, As
     /** Starts publishing the canary, and looking at the queue while calls come. */
     @Override
     public void start() {
-        canaries = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        looker = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "fibonacci-rpc-availability");
             thread.setDaemon(true);
             return thread;
         });
-        canaries.scheduleWithFixedDelay(this::lookAround, 0, Math.max(1, intervalMillis / 2), TimeUnit.MILLISECONDS);
+        looker.scheduleWithFixedDelay(this::lookAround, 0, Math.max(1, intervalMillis / 2), TimeUnit.MILLISECONDS);
     }
 
     @Override
     public void stop() {
-        if (canaries != null) {
-            canaries.shutdownNow();
+        if (looker != null) {
+            looker.shutdownNow();
         }
     }
 
     private void lookAround() {
         publishCanary();
-        if (connectionOpen && System.nanoTime() - lastCallNanos < 2 * intervalNanos
-                && looking.compareAndSet(false, true)) {
+        if (connectionOpen && System.nanoTime() - lastCallNanos < 2 * intervalNanos) {
             try {
-                last = lookAtQueue();
+                lookUnlessLooking();
             } catch (AmqpException e) {
                 last = null; // unknown: the next call looks for itself
-            } finally {
-                looking.set(false);
             }
+        }
+    }
+
+    /** Looks at the queue, and keeps the look, unless another thread is looking: then returns null. */
+    private Look lookUnlessLooking() {
+        if (!looking.compareAndSet(false, true)) {
+            return null;
+        }
+        try {
+            Look look = lookAtQueue();
+            last = look;
+            return look;
+        } finally {
+            looking.set(false);
         }
     }
 
@@ -114,22 +125,22 @@ public final class ServerAvailability implements ConnectionListener, Service, As
      * @throws AmqpException           when the broker cannot be reached
      */
     public void check() {
-        lastCallNanos = System.nanoTime();
+        long now = System.nanoTime();
+        lastCallNanos = now;
         String blocked = blockedReason;
         if (blocked != null) {
             throw new RpcUnavailableException(RpcUnavailableException.Reason.BROKER_BLOCKED,
                     "the broker blocks publishing: " + blocked);
         }
         Look look = last;
-        if (look == null || System.nanoTime() - look.atNanos() > intervalNanos) {
+        if (look == null) {
+            look = lookAtQueue(); // nothing to go by: every such caller looks
+            last = look;
+        } else if (now - look.atNanos() > intervalNanos) {
             // one caller looks; the others go by the last look meanwhile
-            if (look == null || looking.compareAndSet(false, true)) {
-                try {
-                    look = lookAtQueue();
-                    last = look;
-                } finally {
-                    looking.set(false);
-                }
+            Look fresh = lookUnlessLooking();
+            if (fresh != null) {
+                look = fresh;
             }
         }
         if (look.unavailable() == RpcUnavailableException.Reason.NO_QUEUE) {
