@@ -1,5 +1,6 @@
 package io.fibonaccirpc.bench;
 
+import io.fibonaccirpc.support.ApplicationProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +14,7 @@ import org.awaitility.core.ConditionTimeoutException;
 import static org.awaitility.Awaitility.await;
 
 /**
- * A helper process of the benchmark in a JVM of its own (this JVM's class path, -Xmx256m like the jar): it prints
+ * A helper process of the benchmark in a JVM of its own (this JVM's class path, the jar's JVM options): it prints
  * {@code ready} when it serves, and exits when its standard input closes, so it never outlives the benchmark.
  */
 final class BenchJvm {
@@ -31,8 +32,9 @@ final class BenchJvm {
         Path log = Path.of("target", "processes", "benchmark-" + name + ".log").toAbsolutePath();
         Files.createDirectories(log.getParent());
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                main.getName()));
+        List<String> command = new ArrayList<>(List.of(java));
+        command.addAll(ApplicationProcess.JVM_OPTIONS);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
         command.addAll(List.of(arguments));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {

@@ -29,6 +29,12 @@ import static org.awaitility.Awaitility.await;
  */
 public final class ApplicationProcess implements AutoCloseable {
 
+    /**
+     * The JVM options every process gets, as scripts/run and the Dockerfile give them: a small heap, and the
+     * parallel collector (less CPU per call than G1 on this 2-core machine, docs/benchmarks.md).
+     */
+    public static final List<String> JVM_OPTIONS = List.of("-Xmx256m", "-XX:+UseParallelGC");
+
     // generous: camel run compiles the .java files first, which took 40 s on a loaded 2-core machine
     private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(150);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
@@ -112,7 +118,8 @@ public final class ApplicationProcess implements AutoCloseable {
         int httpPort = Integer.parseInt(variables.get("HTTP_PORT"));
         Path log = Path.of("target", "processes", name + ".log").toAbsolutePath();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(java, "-Xmx256m"));
+        List<String> command = new ArrayList<>(List.of(java));
+        command.addAll(JVM_OPTIONS);
         command.addAll(javaArguments);
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
