@@ -125,8 +125,8 @@ public final class Benchmark {
             if (options.parts().contains("baseline")) {
                 baseline();
             }
-            if (options.parts().contains("server")) {
-                serverRoute();
+            if (options.parts().contains("server") && !options.parts().contains("baseline")) {
+                serverRoute(); // else measured beside the baseline
             }
             if (options.parts().contains("gateway")) {
                 // just before the round trips it is shown beside
@@ -176,7 +176,10 @@ public final class Benchmark {
                 + "platform-http and spring-rabbitmq InOut cost by themselves");
         settings.put("server route alone", "the same caller -> the jar with "
                 + Report.environment(serverEnvironment("<queue>")) + "; the rest as in application.properties ("
-                + applicationDefaults("rpc.server.prefetch", "rpc.server.consumers") + ")");
+                + applicationDefaults("rpc.server.prefetch", "rpc.server.consumers") + "); its runs alternate with "
+                + "the baseline's at the same n and 64 in flight (a run of the baseline, then one of the server route), "
+                + "so that both see the same minutes of this shared machine, whose speed drifts by more than the "
+                + "difference looked for");
         settings.put("gateway end to end", "`wrk --threads 1 --connections C --latency --timeout "
                 + WRK_TIMEOUT.toSeconds() + "s` on `/fib/n` -> the jar with "
                 + Report.environment(gatewayEnvironment("<queue>")) + " (`RPC_MAX_IN_FLIGHT` above 1,000, so that no "
@@ -184,8 +187,10 @@ public final class Benchmark {
                 + applicationDefaults("rpc.reply-timeout", "rpc.server-check-interval") + ") -> the jar as in the "
                 + "server route case; after each run, the calls wrk left in flight are worked off (a probe call "
                 + "answered, the queue empty) before the next");
-        settings.put("processes", "each jar runs as `ApplicationProcess` starts it (`java -Xmx256m -jar "
-                + "target/fibonacci-rpc.jar`); the benchmark, the baseline server and the jars run on the same Java");
+        settings.put("processes", "each jar runs as `ApplicationProcess` starts it (`java "
+                + String.join(" ", ApplicationProcess.JVM_OPTIONS) + " -jar target/fibonacci-rpc.jar`, the options "
+                + "scripts/run and the Dockerfile give it); the baseline server and the floor with the same options, the "
+                + "benchmark's own JVM (the AMQP caller) with `-Xmx1g`; all on the same Java");
         settings.put("errors", "for the AMQP caller: error replies, wrong values and calls unanswered "
                 + DRAIN.toSeconds() + " s after the run; for wrk: its non-2xx-or-3xx responses and socket errors "
                 + "(connect, read, write, timeout)");
@@ -223,14 +228,68 @@ public final class Benchmark {
             log("baseline: warming up (" + seconds(warmup) + " s)");
             callbackQueue.run(1, 64, warmup, DRAIN);
             directReplyTo.run(1, 64, warmup.dividedBy(2), DRAIN);
+            List<CaseResult> serverRoute = List.of();
             for (int inFlight : List.of(1, 64)) {
+                if (inFlight == 64 && options.parts().contains("server")) {
+                    measure(new Case(Kind.BASELINE_DIRECT_REPLY_TO, 1, inFlight), directReplyTo, pids);
+                    serverRoute = serverRouteBesideBaseline(callbackQueue, pids);
+                    continue;
+                }
                 measure(new Case(Kind.BASELINE_CALLBACK_QUEUE, 1, inFlight), callbackQueue, pids);
                 measure(new Case(Kind.BASELINE_DIRECT_REPLY_TO, 1, inFlight), directReplyTo, pids);
                 measure(new Case(Kind.BASELINE_CALLBACK_QUEUE, 30, inFlight), callbackQueue, pids);
             }
             floorGateway(queue, server);
+            results.addAll(serverRoute);
         } finally {
             BenchJvm.stop(server);
+        }
+    }
+
+    /**
+     * The server route alone at 64 in flight, each of its runs right after a run of the baseline at the same n
+     * (the baseline's cases at 64 in flight are measured here): on a shared machine whose speed drifts by more
+     * than the difference looked for, both see the same minutes. Adds the baseline's results; returns the
+     * server route's, for the table's place after the floor.
+     */
+    private List<CaseResult> serverRouteBesideBaseline(LoadCaller baseline, Map<Role, Long> baselinePids)
+            throws Exception {
+        String queue = serverRouteQueue();
+        Case first = new Case(Kind.SERVER_ROUTE, 1, 64);
+        if (!timeLeftFor(first, 4)) {
+            skip(new Case(Kind.BASELINE_CALLBACK_QUEUE, 1, 64), new Case(Kind.BASELINE_CALLBACK_QUEUE, 30, 64));
+            return skipped(first, new Case(Kind.SERVER_ROUTE, 30, 64));
+        }
+        log("server route: starting the jar (RPC_ROLE=server), to be measured beside the baseline");
+        try (ApplicationProcess server = ApplicationProcess.start("benchmark-server", serverEnvironment(queue));
+             LoadCaller caller = LoadCaller.open(factory, queue, ReplyMode.CALLBACK_QUEUE)) {
+            Map<Role, Long> pids = pids(Map.of(Role.CALLER, ProcessHandle.current().pid(),
+                    Role.SERVER, server.processHandle().pid()));
+            log("server route: warming up (" + seconds(options.setupWarmup()) + " s)");
+            caller.run(1, 64, options.setupWarmup(), DRAIN);
+            List<CaseResult> serverRoute = new ArrayList<>();
+            for (int n : List.of(1, 30)) {
+                Case baselineCase = new Case(Kind.BASELINE_CALLBACK_QUEUE, n, 64);
+                Case serverCase = new Case(Kind.SERVER_ROUTE, n, 64);
+                if (!timeLeftFor(serverCase, 2)) {
+                    skip(baselineCase);
+                    serverRoute.addAll(skipped(serverCase));
+                    continue;
+                }
+                if (!options.warmup().isZero()) {
+                    caller.run(n, 64, options.warmup(), DRAIN);
+                    baseline.run(n, 64, options.warmup(), DRAIN);
+                }
+                List<Run> baselineRuns = new ArrayList<>();
+                List<Run> serverRuns = new ArrayList<>();
+                for (int i = 0; i < options.runs(serverCase); i++) {
+                    baselineRuns.add(measureRun(baselineCase, i, baseline, baselinePids));
+                    serverRuns.add(measureRun(serverCase, i, caller, pids));
+                }
+                results.add(new CaseResult(baselineCase, baselineRuns));
+                serverRoute.add(new CaseResult(serverCase, serverRuns));
+            }
+            return serverRoute;
         }
     }
 
@@ -254,10 +313,16 @@ public final class Benchmark {
         }
     }
 
-    private void serverRoute() throws Exception {
+    private String serverRouteQueue() {
         String queue = "bench." + id + ".server";
         queues.add(queue);
         queues.add(queue + ".dead-letters");
+        return queue;
+    }
+
+    /** The server route alone, when the baseline is not measured in the same run. */
+    private void serverRoute() throws Exception {
+        String queue = serverRouteQueue();
         if (!timeLeftFor(new Case(Kind.SERVER_ROUTE, 1, 64))) {
             skip(new Case(Kind.SERVER_ROUTE, 1, 64), new Case(Kind.SERVER_ROUTE, 30, 64));
             return;
@@ -366,12 +431,18 @@ public final class Benchmark {
         }
         List<Run> runs = new ArrayList<>();
         for (int i = 0; i < options.runs(c); i++) {
-            ProcessCpu cpu = ProcessCpu.start(pids);
-            Run run = caller.run(c.n(), c.inFlight(), options.duration(c), DRAIN);
-            runs.add(new Run(run.callsPerSecond(), run.p50Millis(), run.p99Millis(), run.errors(), cpu.stop()));
-            logRun(c, i, runs.get(i));
+            runs.add(measureRun(c, i, caller, pids));
         }
         results.add(new CaseResult(c, runs));
+    }
+
+    /** One run of a case of the AMQP caller, with the CPU of every process. */
+    private Run measureRun(Case c, int index, LoadCaller caller, Map<Role, Long> pids) throws InterruptedException {
+        ProcessCpu cpu = ProcessCpu.start(pids);
+        Run run = caller.run(c.n(), c.inFlight(), options.duration(c), DRAIN);
+        Run measured = new Run(run.callsPerSecond(), run.p50Millis(), run.p99Millis(), run.errors(), cpu.stop());
+        logRun(c, index, measured);
+        return measured;
     }
 
     /** A case of wrk: a warm-up, then the runs; the gateway gets idle after each (wrk leaves calls in flight). */
@@ -407,16 +478,28 @@ public final class Benchmark {
 
     /** Whether a case's warm-up and runs (a second more each, for what comes around them) end in time. */
     private boolean timeLeftFor(Case c) {
+        return timeLeftFor(c, 1);
+    }
+
+    /** Whether this many cases like this one end in time. */
+    private boolean timeLeftFor(Case c, int cases) {
         long caseNanos = options.warmup().toNanos()
                 + options.runs(c) * (options.duration(c).toNanos() + Duration.ofSeconds(1).toNanos());
-        return System.nanoTime() + caseNanos - deadline < 0;
+        return System.nanoTime() + cases * caseNanos - deadline < 0;
+    }
+
+    /** The cases as not measured, for the caller to place in the results. */
+    private List<CaseResult> skipped(Case... cases) {
+        List<CaseResult> skipped = new ArrayList<>();
+        for (Case c : cases) {
+            log(describe(c) + ": skipped, the time limit (" + options.timeLimit().toSeconds() + " s) is near");
+            skipped.add(new CaseResult(c, List.of()));
+        }
+        return skipped;
     }
 
     private void skip(Case... cases) {
-        for (Case c : cases) {
-            log(describe(c) + ": skipped, the time limit (" + options.timeLimit().toSeconds() + " s) is near");
-            results.add(new CaseResult(c, List.of()));
-        }
+        results.addAll(skipped(cases));
     }
 
     /**
