@@ -1,14 +1,17 @@
 package io.fibonaccirpc;
 
+import java.util.List;
+import java.util.Map;
+
 import org.apache.camel.Exchange;
 import org.apache.camel.Route;
 import org.apache.camel.component.springrabbit.SpringRabbitMQConstants;
-import org.slf4j.MDC;
+import org.apache.logging.log4j.ThreadContext;
 
 /**
- * Puts the call a route handles into the logging MDC while it handles it: {@value #CORRELATION_ID},
- * {@value #TRACE_ID} and {@value #SPAN_ID}, which the log pattern shows on every line logged meanwhile, Camel's
- * {@code log} steps, ours and the libraries'. A route policy ({@code routePolicy: callLogging}) for the routes that
+ * Puts the call a route handles into the logging MDC (log4j's ThreadContext, behind SLF4J's MDC) while it handles
+ * it: {@value #CORRELATION_ID}, {@value #TRACE_ID} and {@value #SPAN_ID}, which the log pattern shows on every line
+ * logged meanwhile, Camel's {@code log} steps, ours and the libraries'. A route policy ({@code routePolicy: callLogging}) for the routes that
  * log about a call and run on one thread from start to end: the server route, and the gateway's dead-letter routes.
  * The gateway's own route logs nothing on the way of a call that succeeds, and its failures are logged by the
  * dead-letter route, so the hot path of the gateway touches no MDC.
@@ -23,6 +26,8 @@ public final class CallLogging implements ExchangePolicy {
     public static final String TRACE_ID = "traceId";
     public static final String SPAN_ID = "spanId";
 
+    private static final List<String> KEYS = List.of(CORRELATION_ID, TRACE_ID, SPAN_ID);
+
     @Override
     public void onExchangeBegin(Route route, Exchange exchange) {
         String correlationId = exchange.getVariable(CORRELATION_ID, String.class);
@@ -30,17 +35,15 @@ public final class CallLogging implements ExchangePolicy {
             correlationId = exchange.getMessage().getHeader(SpringRabbitMQConstants.CORRELATION_ID, String.class);
         }
         String span = TraceContext.of(exchange);
-        if (correlationId != null) {
-            MDC.put(CORRELATION_ID, correlationId);
-        }
-        MDC.put(TRACE_ID, TraceContext.traceId(span));
-        MDC.put(SPAN_ID, TraceContext.spanId(span));
+        // one change of the thread's context map, not one per key (each copies it): this runs for every request
+        ThreadContext.putAll(correlationId == null
+                ? Map.of(TRACE_ID, TraceContext.traceId(span), SPAN_ID, TraceContext.spanId(span))
+                : Map.of(CORRELATION_ID, correlationId, TRACE_ID, TraceContext.traceId(span),
+                        SPAN_ID, TraceContext.spanId(span)));
     }
 
     @Override
     public void onExchangeDone(Route route, Exchange exchange) {
-        MDC.remove(CORRELATION_ID);
-        MDC.remove(TRACE_ID);
-        MDC.remove(SPAN_ID);
+        ThreadContext.removeAll(KEYS);
     }
 }

@@ -4,17 +4,26 @@ import java.time.Clock;
 import java.util.regex.Pattern;
 
 import org.apache.camel.Exchange;
-import org.apache.camel.Expression;
 import org.apache.camel.Message;
+import org.apache.camel.Processor;
 import org.apache.camel.component.springrabbit.SpringRabbitMQConstants;
 
 /**
  * Decides, before a server computes, whether a request should be: it needs a {@code reply_to} that is a reply
  * address (so no publisher can make the server write into another queue), and a caller still waiting for it.
- * As an {@link Expression} (the server route's {@code ref: requestAdmission}) it gives the verdict's name for
- * the request in the exchange: a plain string, which route predicates compare without any conversion.
+ * As a {@link Processor} (the server route's {@code admit-request} step, {@code ref: requestAdmission}) it keeps
+ * what the route needs once the request's headers are dropped: the exchange variables {@value #CORRELATION_ID},
+ * {@value #REPLY_TO} and {@value #VERDICT} (the verdict's name: a plain string, which route predicates compare
+ * without any conversion). One step rather than one per variable: it runs for every request.
  */
-public final class RequestAdmission implements Expression {
+public final class RequestAdmission implements Processor {
+
+    /** The variable that holds the request's correlation id. */
+    public static final String CORRELATION_ID = "correlationId";
+    /** The variable that holds the request's reply_to. */
+    public static final String REPLY_TO = "replyTo";
+    /** The variable that holds the verdict's name. */
+    public static final String VERDICT = "verdict";
 
     /** What to do with a request. */
     public enum Verdict {
@@ -46,11 +55,12 @@ public final class RequestAdmission implements Expression {
     }
 
     @Override
-    public <T> T evaluate(Exchange exchange, Class<T> type) {
+    public void process(Exchange exchange) {
         Message request = exchange.getMessage();
-        String verdict = verdict(request.getHeader(SpringRabbitMQConstants.REPLY_TO, String.class),
-                request.getHeader(RpcCallTemplate.DEADLINE_HEADER)).name();
-        return type.cast(verdict);
+        String replyTo = request.getHeader(SpringRabbitMQConstants.REPLY_TO, String.class);
+        exchange.setVariable(CORRELATION_ID, request.getHeader(SpringRabbitMQConstants.CORRELATION_ID, String.class));
+        exchange.setVariable(REPLY_TO, replyTo);
+        exchange.setVariable(VERDICT, verdict(replyTo, request.getHeader(RpcCallTemplate.DEADLINE_HEADER)).name());
     }
 
     /** The problem type a request refused with the verdict of this name is dead-lettered with. */

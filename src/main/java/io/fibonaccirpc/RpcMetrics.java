@@ -183,7 +183,7 @@ public final class RpcMetrics implements ExchangePolicy, AsyncHttpConsumer.Respo
     }
 
     private static RequestOutcome requestOutcome(Exchange exchange) {
-        String verdict = exchange.getVariable("verdict", String.class);
+        String verdict = exchange.getVariable(RequestAdmission.VERDICT, String.class);
         if (verdict == null || exchange.isFailed()) {
             return RequestOutcome.ERROR;
         }
