@@ -11,8 +11,9 @@ import org.apache.logging.log4j.ThreadContext;
 /**
  * Puts the call a route handles into the logging MDC (log4j's ThreadContext, behind SLF4J's MDC) while it handles
  * it: {@value #CORRELATION_ID}, {@value #TRACE_ID} and {@value #SPAN_ID}, which the log pattern shows on every line
- * logged meanwhile, Camel's {@code log} steps, ours and the libraries'. A route policy ({@code routePolicy: callLogging}) for the routes that
- * log about a call and run on one thread from start to end: the server route, and the gateway's dead-letter routes.
+ * logged meanwhile, Camel's {@code log} steps, ours and the libraries'. A route policy
+ * ({@code routePolicy: callLogging}) for the routes that log about a call and run on one thread from start to end:
+ * the server route, and the gateway's dead-letter routes.
  * The gateway's own route logs nothing on the way of a call that succeeds, and its failures are logged by the
  * dead-letter route, so the hot path of the gateway touches no MDC.
  * <p>
@@ -35,11 +36,11 @@ public final class CallLogging implements ExchangePolicy {
             correlationId = exchange.getMessage().getHeader(SpringRabbitMQConstants.CORRELATION_ID, String.class);
         }
         String span = TraceContext.of(exchange);
+        String traceId = TraceContext.traceId(span);
+        String spanId = TraceContext.spanId(span);
         // one change of the thread's context map, not one per key (each copies it): this runs for every request
-        ThreadContext.putAll(correlationId == null
-                ? Map.of(TRACE_ID, TraceContext.traceId(span), SPAN_ID, TraceContext.spanId(span))
-                : Map.of(CORRELATION_ID, correlationId, TRACE_ID, TraceContext.traceId(span),
-                        SPAN_ID, TraceContext.spanId(span)));
+        ThreadContext.putAll(correlationId == null ? Map.of(TRACE_ID, traceId, SPAN_ID, spanId)
+                : Map.of(CORRELATION_ID, correlationId, TRACE_ID, traceId, SPAN_ID, spanId));
     }
 
     @Override

@@ -12,14 +12,12 @@ import org.apache.camel.component.springrabbit.SpringRabbitMQConstants;
  * Decides, before a server computes, whether a request should be: it needs a {@code reply_to} that is a reply
  * address (so no publisher can make the server write into another queue), and a caller still waiting for it.
  * As a {@link Processor} (the server route's {@code admit-request} step, {@code ref: requestAdmission}) it keeps
- * what the route needs once the request's headers are dropped: the exchange variables {@value #CORRELATION_ID},
- * {@value #REPLY_TO} and {@value #VERDICT} (the verdict's name: a plain string, which route predicates compare
+ * what the route needs once the request's headers are dropped: the exchange variables
+ * {@value CallLogging#CORRELATION_ID}, {@value #REPLY_TO} and {@value #VERDICT} (the verdict's name: a plain string, which route predicates compare
  * without any conversion). One step rather than one per variable: it runs for every request.
  */
 public final class RequestAdmission implements Processor {
 
-    /** The variable that holds the request's correlation id. */
-    public static final String CORRELATION_ID = "correlationId";
     /** The variable that holds the request's reply_to. */
     public static final String REPLY_TO = "replyTo";
     /** The variable that holds the verdict's name. */
@@ -58,7 +56,7 @@ public final class RequestAdmission implements Processor {
     public void process(Exchange exchange) {
         Message request = exchange.getMessage();
         String replyTo = request.getHeader(SpringRabbitMQConstants.REPLY_TO, String.class);
-        exchange.setVariable(CORRELATION_ID, request.getHeader(SpringRabbitMQConstants.CORRELATION_ID, String.class));
+        exchange.setVariable(CallLogging.CORRELATION_ID, request.getHeader(SpringRabbitMQConstants.CORRELATION_ID, String.class));
         exchange.setVariable(REPLY_TO, replyTo);
         exchange.setVariable(VERDICT, verdict(replyTo, request.getHeader(RpcCallTemplate.DEADLINE_HEADER)).name());
     }

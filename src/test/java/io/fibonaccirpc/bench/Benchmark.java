@@ -254,43 +254,43 @@ public final class Benchmark {
      */
     private List<CaseResult> serverRouteBesideBaseline(LoadCaller baseline, Map<Role, Long> baselinePids)
             throws Exception {
-        String queue = serverRouteQueue();
         Case first = new Case(Kind.SERVER_ROUTE, 1, 64);
         if (!timeLeftFor(first, 4)) {
             skip(new Case(Kind.BASELINE_CALLBACK_QUEUE, 1, 64), new Case(Kind.BASELINE_CALLBACK_QUEUE, 30, 64));
             return skipped(first, new Case(Kind.SERVER_ROUTE, 30, 64));
         }
-        log("server route: starting the jar (RPC_ROLE=server), to be measured beside the baseline");
-        try (ApplicationProcess server = ApplicationProcess.start("benchmark-server", serverEnvironment(queue));
-             LoadCaller caller = LoadCaller.open(factory, queue, ReplyMode.CALLBACK_QUEUE)) {
-            Map<Role, Long> pids = pids(Map.of(Role.CALLER, ProcessHandle.current().pid(),
-                    Role.SERVER, server.processHandle().pid()));
-            log("server route: warming up (" + seconds(options.setupWarmup()) + " s)");
-            caller.run(1, 64, options.setupWarmup(), DRAIN);
+        return withServerRoute(", to be measured beside the baseline", (caller, pids) -> {
             List<CaseResult> serverRoute = new ArrayList<>();
             for (int n : List.of(1, 30)) {
-                Case baselineCase = new Case(Kind.BASELINE_CALLBACK_QUEUE, n, 64);
-                Case serverCase = new Case(Kind.SERVER_ROUTE, n, 64);
-                if (!timeLeftFor(serverCase, 2)) {
-                    skip(baselineCase);
-                    serverRoute.addAll(skipped(serverCase));
-                    continue;
-                }
-                if (!options.warmup().isZero()) {
-                    caller.run(n, 64, options.warmup(), DRAIN);
-                    baseline.run(n, 64, options.warmup(), DRAIN);
-                }
-                List<Run> baselineRuns = new ArrayList<>();
-                List<Run> serverRuns = new ArrayList<>();
-                for (int i = 0; i < options.runs(serverCase); i++) {
-                    baselineRuns.add(measureRun(baselineCase, i, baseline, baselinePids));
-                    serverRuns.add(measureRun(serverCase, i, caller, pids));
-                }
-                results.add(new CaseResult(baselineCase, baselineRuns));
-                serverRoute.add(new CaseResult(serverCase, serverRuns));
+                serverRoute.add(measureAlternating(new Case(Kind.BASELINE_CALLBACK_QUEUE, n, 64), baseline,
+                        baselinePids, new Case(Kind.SERVER_ROUTE, n, 64), caller, pids));
             }
             return serverRoute;
+        });
+    }
+
+    /**
+     * Two cases of the AMQP caller, warmed up, then their runs in turn: a run of the first, then one of the
+     * second. Adds the first's result; returns the second's.
+     */
+    private CaseResult measureAlternating(Case first, LoadCaller firstCaller, Map<Role, Long> firstPids,
+            Case second, LoadCaller secondCaller, Map<Role, Long> secondPids) throws InterruptedException {
+        if (!timeLeftFor(second, 2)) {
+            skip(first);
+            return skipped(second).get(0);
         }
+        if (!options.warmup().isZero()) {
+            secondCaller.run(second.n(), second.inFlight(), options.warmup(), DRAIN);
+            firstCaller.run(first.n(), first.inFlight(), options.warmup(), DRAIN);
+        }
+        List<Run> firstRuns = new ArrayList<>();
+        List<Run> secondRuns = new ArrayList<>();
+        for (int i = 0; i < options.runs(second); i++) {
+            firstRuns.add(measureRun(first, i, firstCaller, firstPids));
+            secondRuns.add(measureRun(second, i, secondCaller, secondPids));
+        }
+        results.add(new CaseResult(first, firstRuns));
+        return new CaseResult(second, secondRuns);
     }
 
     /** The floor of an HTTP gateway ({@link FloorGateway}) against the baseline server, under wrk. */
@@ -313,29 +313,38 @@ public final class Benchmark {
         }
     }
 
-    private String serverRouteQueue() {
-        String queue = "bench." + id + ".server";
-        queues.add(queue);
-        queues.add(queue + ".dead-letters");
-        return queue;
-    }
-
     /** The server route alone, when the baseline is not measured in the same run. */
     private void serverRoute() throws Exception {
-        String queue = serverRouteQueue();
         if (!timeLeftFor(new Case(Kind.SERVER_ROUTE, 1, 64))) {
             skip(new Case(Kind.SERVER_ROUTE, 1, 64), new Case(Kind.SERVER_ROUTE, 30, 64));
             return;
         }
-        log("server route: starting the jar (RPC_ROLE=server)");
+        withServerRoute("", (caller, pids) -> {
+            measure(new Case(Kind.SERVER_ROUTE, 1, 64), caller, pids);
+            measure(new Case(Kind.SERVER_ROUTE, 30, 64), caller, pids);
+            return null;
+        });
+    }
+
+    /** What is measured against the server route: its caller, and the processes whose CPU is read. */
+    @FunctionalInterface
+    private interface ServerRouteMeasuring<T> {
+        T measure(LoadCaller caller, Map<Role, Long> pids) throws Exception;
+    }
+
+    /** Starts the jar as server on a queue of its own with a caller, warms it up, measures, and stops it. */
+    private <T> T withServerRoute(String purpose, ServerRouteMeasuring<T> measuring) throws Exception {
+        String queue = "bench." + id + ".server";
+        queues.add(queue);
+        queues.add(queue + ".dead-letters");
+        log("server route: starting the jar (RPC_ROLE=server)" + purpose);
         try (ApplicationProcess server = ApplicationProcess.start("benchmark-server", serverEnvironment(queue));
              LoadCaller caller = LoadCaller.open(factory, queue, ReplyMode.CALLBACK_QUEUE)) {
             Map<Role, Long> pids = pids(Map.of(Role.CALLER, ProcessHandle.current().pid(),
                     Role.SERVER, server.processHandle().pid()));
             log("server route: warming up (" + seconds(options.setupWarmup()) + " s)");
             caller.run(1, 64, options.setupWarmup(), DRAIN);
-            measure(new Case(Kind.SERVER_ROUTE, 1, 64), caller, pids);
-            measure(new Case(Kind.SERVER_ROUTE, 30, 64), caller, pids);
+            return measuring.measure(caller, pids);
         }
     }
 
