@@ -1,3 +1,7 @@
+//DEPS org.apache.camel:camel-micrometer-prometheus
+// For `camel run`, which compiles these sources before it loads the routes: the one library they import that
+// neither the Camel CLI nor the jars it finds for their other imports and for the routes bring (the meters).
+// Camel's version, that of the CLI; the pom has the same dependency for the jar. CamelRunTest checks both.
 package io.fibonaccirpc;
 
 import java.io.IOException;
