@@ -2,20 +2,17 @@ package io.fibonaccirpc;
 
 import java.io.IOException;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import io.fibonaccirpc.support.ApplicationProcess;
+import io.fibonaccirpc.support.JsonAnswerRevision;
 import io.fibonaccirpc.support.RunningApplication;
 import io.fibonaccirpc.support.TestBroker;
 import org.junit.jupiter.api.AfterEach;
@@ -24,7 +21,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import static io.fibonaccirpc.support.Http.get;
-import static io.fibonaccirpc.support.Http.json;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -36,9 +32,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class RouteReloadIT {
 
     private static final Path ROUTES = Path.of("src", "main", "resources", "routes");
-    private static final String HTTP_ROUTE = "fibonacci-http.camel.yaml";
-    /** The JSON answer of the HTTP route, and the "revision" field a test adds to it. */
-    private static final Pattern JSON_ANSWER = Pattern.compile("\"fibonacci\": \"\\$\\{body}\"(, \"revision\": \\d+)?}");
 
     @TempDir
     Path routes;
@@ -60,7 +53,7 @@ class RouteReloadIT {
                 Files.copy(file, routes.resolve(file.getFileName()));
             }
         }
-        reviseJsonAnswer(1);
+        JsonAnswerRevision.revise(routes, 1);
 
         Map<String, Map<String, String>> environments = new LinkedHashMap<>();
         environments.put("routes-dev", Map.of(
@@ -77,14 +70,14 @@ class RouteReloadIT {
             ApplicationProcess dev = processes.get(0);
             ApplicationProcess production = processes.get(1);
             // both read the routes from the directory: the jar's answer has no revision
-            assertEquals(1, revision(dev));
-            assertEquals(1, revision(production));
+            assertEquals(1, JsonAnswerRevision.of(dev.baseUri()));
+            assertEquals(1, JsonAnswerRevision.of(production.baseUri()));
 
-            reviseJsonAnswer(2);
+            JsonAnswerRevision.revise(routes, 2);
 
             await("the dev application answers with the edited route").atMost(Duration.ofSeconds(30))
                     .pollInterval(Duration.ofMillis(200))
-                    .until(() -> revision(dev) == 2);
+                    .until(() -> JsonAnswerRevision.of(dev.baseUri()) == 2);
             HttpResponse<String> text = get(dev.uri("/fib/30"));
             assertEquals(200, text.statusCode(), text.body());
             assertEquals("832040", text.body());
@@ -94,38 +87,9 @@ class RouteReloadIT {
             // the edit was there long enough for the dev application to load it; production keeps its routes
             await("the production application keeps the routes it started with").during(Duration.ofSeconds(3))
                     .atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(500))
-                    .until(() -> revision(production) == 1);
+                    .until(() -> JsonAnswerRevision.of(production.baseUri()) == 1);
         } finally {
             ApplicationProcess.closeAll(processes);
         }
-    }
-
-    /** The "revision" field of the JSON answer to /fib/30: 0 when it has none, -1 when the call failed. */
-    private static int revision(ApplicationProcess application) {
-        HttpResponse<String> response = get(application.uri("/fib/30"), "Accept", "application/json");
-        if (response.statusCode() != 200) {
-            return -1;
-        }
-        Map<String, Object> answer = json(response.body());
-        assertEquals("832040", answer.get("fibonacci"), response.body());
-        return (Integer) answer.getOrDefault("revision", 0);
-    }
-
-    /**
-     * Edits the HTTP route in the directory: its JSON answer gets a "revision" field. The file is replaced in one
-     * step (written beside it, then moved over it), as editors save, so that no half-written file is loaded.
-     */
-    private void reviseJsonAnswer(int revision) throws IOException {
-        Path route = routes.resolve(HTTP_ROUTE);
-        String yaml = Files.readString(route, StandardCharsets.UTF_8);
-        Matcher answer = JSON_ANSWER.matcher(yaml);
-        if (!answer.find()) {
-            throw new IllegalStateException(HTTP_ROUTE + " no longer renders " + JSON_ANSWER.pattern());
-        }
-        String edited = answer.replaceFirst(Matcher.quoteReplacement(
-                "\"fibonacci\": \"${body}\", \"revision\": " + revision + "}"));
-        Path draft = routes.resolve(HTTP_ROUTE + ".draft");
-        Files.writeString(draft, edited, StandardCharsets.UTF_8);
-        Files.move(draft, route, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 }

@@ -23,7 +23,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The packaged application ({@code java -jar}, the jar named by the system property {@code application.jar}),
- * or the routes on another runtime ({@link #startJava}), running as a separate OS process, with the environment a test gives it, its own HTTP port and its output in
+ * or the routes on another runtime ({@link #startCommand}), running as a separate OS process, with the environment
+ * a test gives it, its own HTTP port and its output in
  * {@code target/processes/<name>.log}. {@link #start} returns once Camel has started and the HTTP port
  * answers; {@link #close} stops it the way an operator would (SIGTERM), forcibly only if that takes too long.
  */
@@ -89,11 +90,12 @@ public final class ApplicationProcess implements AutoCloseable {
     }
 
     /**
-     * Starts {@code java} with these arguments (a class path and a main class, say) instead of the jar, with the
+     * Starts this command (not a JVM of the tests' choosing: a script, say) in this working directory, with the
      * environment and readiness of {@link #start}.
      */
-    public static ApplicationProcess startJava(String name, List<String> javaArguments, Map<String, String> environment) {
-        return ready(launch(name, javaArguments, environment));
+    public static ApplicationProcess startCommand(String name, List<String> command, Path directory,
+                                                  Map<String, String> environment) {
+        return ready(launch(name, command, directory, environment));
     }
 
     private static ApplicationProcess ready(ApplicationProcess application) {
@@ -107,21 +109,26 @@ public final class ApplicationProcess implements AutoCloseable {
     }
 
     private static ApplicationProcess launch(String name, Map<String, String> environment) {
-        return launch(name, List.of("-jar", applicationJar().toString()), environment);
+        return launch(name, javaCommand(List.of("-jar", applicationJar().toString())), null, environment);
     }
 
-    private static ApplicationProcess launch(String name, List<String> javaArguments, Map<String, String> environment) {
+    private static List<String> javaCommand(List<String> javaArguments) {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(JVM_OPTIONS);
+        command.addAll(javaArguments);
+        return command;
+    }
+
+    private static ApplicationProcess launch(String name, List<String> command, Path directory,
+                                             Map<String, String> environment) {
         Map<String, String> variables = new LinkedHashMap<>(TestBroker.get().environment());
         variables.put("HTTP_HOST", "127.0.0.1");
         variables.put("HTTP_PORT", Integer.toString(RunningApplication.freePort()));
         variables.putAll(environment);
         int httpPort = Integer.parseInt(variables.get("HTTP_PORT"));
         Path log = Path.of("target", "processes", name + ".log").toAbsolutePath();
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(java));
-        command.addAll(JVM_OPTIONS);
-        command.addAll(javaArguments);
         ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(directory == null ? null : directory.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile());
         builder.environment().keySet().removeIf(key -> APPLICATION_VARIABLE.matcher(key).matches());
