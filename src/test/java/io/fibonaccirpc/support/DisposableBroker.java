@@ -507,9 +507,14 @@ public final class DisposableBroker implements Broker, AutoCloseable {
         return List.of(list.substring(1, list.length() - 1).split(","));
     }
 
+    /** The node's log file. */
+    public Path logFile() {
+        return folder.resolve("log").resolve(node + ".log");
+    }
+
     /** The last lines of the node's log, for failure messages. */
     public String logTail() {
-        Path log = folder.resolve("log").resolve(node + ".log");
+        Path log = logFile();
         try {
             List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
             return String.join("\n", lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size()));
