@@ -8,35 +8,30 @@ import org.springframework.amqp.rabbit.listener.DirectMessageListenerContainer;
 
 /**
  * The listener containers of the server route: Camel's, without the retry advice Camel always puts around the
- * listener, and with acknowledgements sent in batches.
+ * listener, and with lost consumers started again within {@value #CONSUMER_RESTART_MILLIS} ms.
  * <ul>
  * <li>The server route answers every request itself (a reply or an error reply) and never asks for a retry;
  * the advice only cost a proxy and a retry template per request.</li>
- * <li>An acknowledgement is sent for every {@code acksPerBatch} requests (one {@code basic.ack} with
- * {@code multiple}); the container's monitor, every {@code ackDelayMillis}, sends those still pending when
- * traffic is low. Each request is acknowledged after its reply was published, as before: a server that dies holds
- * at most a batch of requests already answered, which the broker gives to another server, whose duplicate
- * replies callers drop as late.</li>
+ * <li>Spring restarts a consumer whose connection was lost from the container's monitor, by default within 5 to
+ * 10 s: so long without a server consuming after every lost connection.</li>
+ * <li>Each request is acknowledged on its own, after its reply was published. (Acknowledgements in batches,
+ * Spring's {@code messagesPerAck}, were dropped: the container's monitor sends a batch's acknowledgement without
+ * the consumer's lock, so after a pause both could acknowledge the same delivery tag, and the broker closed the
+ * channel for an unknown one, handing its requests out again.)</li>
  * </ul>
  */
 public class ServerListenerContainers extends DefaultListenerContainerFactory {
 
-    private final int acksPerBatch;
-    private final long ackDelayMillis;
-
-    public ServerListenerContainers(int acksPerBatch, long ackDelayMillis) {
-        this.acksPerBatch = acksPerBatch;
-        this.ackDelayMillis = ackDelayMillis;
-    }
+    /** How soon a lost consumer is started again, at most. */
+    static final long CONSUMER_RESTART_MILLIS = 500;
 
     @Override
     public AbstractMessageListenerContainer createListenerContainer(SpringRabbitMQEndpoint endpoint) {
         AbstractMessageListenerContainer container = super.createListenerContainer(endpoint);
         container.setAdviceChain(new Advice[0]);
-        if (container instanceof DirectMessageListenerContainer direct && acksPerBatch > 1) {
-            direct.setMessagesPerAck(acksPerBatch);
-            direct.setAckTimeout(ackDelayMillis);
-            direct.setMonitorInterval(ackDelayMillis);
+        if (container instanceof DirectMessageListenerContainer direct) {
+            direct.setMonitorInterval(CONSUMER_RESTART_MILLIS);
+            direct.setFailedDeclarationRetryInterval(CONSUMER_RESTART_MILLIS);
         }
         return container;
     }
