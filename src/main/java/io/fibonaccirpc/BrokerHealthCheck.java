@@ -12,7 +12,8 @@ import org.springframework.amqp.rabbit.connection.ConnectionListener;
  * Readiness: DOWN while the application's connection to the broker is closed (the broker stopped, unreachable, or
  * refusing the connection), UP once it is open again. It goes by what the connection factory tells its listeners
  * and never connects itself, so a probe answers at once even when the broker does not: the application reconnects
- * by itself (the server's consumers every 5 s, the gateway's canary every half {@code rpc.server-check-interval}).
+ * by itself (the server's consumers within half a second, the gateway's canary every half
+ * {@code rpc.server-check-interval}). Only the connection that carries the calls counts, not the gateway's probe.
  * Not a liveness check: restarting the process would not bring the broker back.
  */
 public final class BrokerHealthCheck extends AbstractHealthCheck implements ConnectionListener {

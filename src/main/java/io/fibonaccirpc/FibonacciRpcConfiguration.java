@@ -30,6 +30,8 @@ import org.apache.camel.model.Model;
 import org.apache.camel.spi.Registry;
 import org.springframework.amqp.rabbit.connection.AbstractConnectionFactory;
 import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
+import org.springframework.amqp.rabbit.connection.ConnectionFactory;
+import org.springframework.amqp.rabbit.connection.ConnectionListener;
 import org.springframework.amqp.rabbit.core.RabbitAdmin;
 
 /**
@@ -69,10 +71,6 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
     private long serverCheckIntervalMillis;
     @PropertyInject("rpc.server.reply-to-pattern")
     private String replyToPattern;
-    @PropertyInject("rpc.server.acks-per-batch")
-    private int acksPerBatch;
-    @PropertyInject("rpc.server.ack-delay")
-    private long ackDelayMillis;
     @PropertyInject("fibonacci.max-n")
     private int maxN;
 
@@ -92,14 +90,14 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
         CachingConnectionFactory connectionFactory = connectionFactory(rpcRole);
         ServerAvailability serverAvailability = new ServerAvailability(connectionFactory, queue,
                 serverCheckIntervalMillis);
-        connectionFactory.addConnectionListener(serverAvailability);
+        listenToRequestConnection(connectionFactory, serverAvailability);
         if (rpcRole != RpcRole.SERVER) {
             addService(camelContext, serverAvailability);
         }
         RpcCounters counters = new RpcCounters();
         // readiness (/observe/health/ready): DOWN while the connection to the broker is closed
         BrokerHealthCheck brokerHealth = new BrokerHealthCheck();
-        connectionFactory.addConnectionListener(brokerHealth);
+        listenToRequestConnection(connectionFactory, brokerHealth);
 
         Registry registry = camelContext.getRegistry();
         // the meters of /observe/metrics (camel-micrometer-prometheus serves the registry of this name)
@@ -121,11 +119,29 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
         registry.bind("problems", new Problems(replyTimeoutMillis));
         camelContext.addLifecycleStrategy(new RpcCallTemplateInstaller(counters.lateReplies()));
         camelContext.getComponent("spring-rabbitmq", SpringRabbitMQComponent.class)
-                .setListenerContainerFactory(new ServerListenerContainers(acksPerBatch, ackDelayMillis));
+                .setListenerContainerFactory(new ServerListenerContainers());
+        // readiness of the HTTP listener (application.properties makes it a GatedHttpServer)
+        GatedHttpServerFactory httpServers = registry.findSingleByType(GatedHttpServerFactory.class);
+        if (httpServers != null) {
+            registry.bind("httpHealthCheck", httpServers.readiness());
+        }
         // HTTP calls wait for their replies without holding a thread
         AsyncHttpEngine httpEngine = new AsyncHttpEngine();
         httpEngine.setCamelContext(camelContext);
         registry.bind(PlatformHttpConstants.PLATFORM_HTTP_ENGINE_NAME, httpEngine);
+    }
+
+    /**
+     * Listens to the connection that publishes requests, takes replies and consumes {@code rpc_queue}, not to the
+     * publisher connection of the gateway's queue probe (which Spring's addConnectionListener also gives the
+     * listener to): a lost probe connection costs no call.
+     */
+    static void listenToRequestConnection(ConnectionFactory factory, ConnectionListener listener) {
+        factory.addConnectionListener(listener);
+        ConnectionFactory publisher = factory.getPublisherConnectionFactory();
+        if (publisher != null && publisher != factory) {
+            publisher.removeConnectionListener(listener);
+        }
     }
 
     /** The registry camel-micrometer-prometheus serves: the one bound under its name, else a new one bound there. */

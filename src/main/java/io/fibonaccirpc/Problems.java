@@ -9,7 +9,7 @@ import org.springframework.amqp.core.AmqpReplyTimeoutException;
 /** Maps a failed call to the HTTP problem its caller gets. */
 public final class Problems {
 
-    private static final int RETRY_AFTER_OVERLOAD = 1;
+    private static final int RETRY_AFTER_SOON = 1;
     private static final int RETRY_AFTER_UNAVAILABLE = 5;
 
     private final long replyTimeoutMillis;
@@ -38,8 +38,8 @@ public final class Problems {
                     "no server replied within " + replyTimeoutMillis + " ms", correlationId, null);
         }
         if (failure instanceof AmqpException) {
-            return problem(Problem.typeOf("broker-unavailable"), "The message broker is unavailable", 503,
-                    "the call could not be made: " + rootMessage(failure), correlationId, RETRY_AFTER_UNAVAILABLE);
+            return unavailable(RpcUnavailableException.Reason.BROKER_UNAVAILABLE,
+                    "the call could not be made: " + rootMessage(failure), correlationId);
         }
         return problem(Problem.typeOf("internal"), "The gateway failed", 500,
                 "the gateway failed to handle the call (" + failure.getClass().getSimpleName() + ")", correlationId,
@@ -62,9 +62,10 @@ public final class Problems {
         };
     }
 
-    private static Problem unavailable(RpcUnavailableException.Reason reason, String detail, String correlationId) {
+    /** The 503 of a call that cannot be made now; soon again when the gateway is overloaded or stopping. */
+    static Problem unavailable(RpcUnavailableException.Reason reason, String detail, String correlationId) {
         int retryAfter = reason == RpcUnavailableException.Reason.OVERLOADED
-                ? RETRY_AFTER_OVERLOAD : RETRY_AFTER_UNAVAILABLE;
+                || reason == RpcUnavailableException.Reason.STOPPING ? RETRY_AFTER_SOON : RETRY_AFTER_UNAVAILABLE;
         return problem(Problem.typeOf(reason), reason.title(), 503, detail, correlationId, retryAfter);
     }
 

@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 import com.rabbitmq.client.Channel;
+import io.vertx.core.Context;
 import org.springframework.amqp.core.AcknowledgeMode;
 import org.springframework.amqp.core.AmqpAdmin;
 import org.springframework.amqp.core.Message;
@@ -17,7 +18,9 @@ import org.springframework.amqp.rabbit.AsyncRabbitTemplate;
 import org.springframework.amqp.rabbit.RabbitMessageFuture;
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
+import org.springframework.amqp.rabbit.listener.ConsumeOkEvent;
 import org.springframework.amqp.rabbit.listener.DirectMessageListenerContainer;
+import org.springframework.amqp.rabbit.listener.ListenerContainerConsumerFailedEvent;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +43,11 @@ import org.slf4j.MDC;
  * <li>drops replies that come after their caller gave up, counted, instead of logging each at WARN;</li>
  * <li>fails the calls in flight at once when the connection they wait on closes, instead of letting each
  * wait for its timeout;</li>
+ * <li>publishes no request while its reply queue has no consumer: after a lost connection the queue is declared
+ * again with the new connection, but until its consumer is back (within {@value #CONSUMER_RESTART_MILLIS} ms of
+ * the connection) a reply would wait in it for nobody, and its caller for the timeout. A call then waits for the
+ * consumer, {@value #LISTENING_WAIT_MILLIS} ms at most (never on an event loop), and else fails at once
+ * ({@code broker-unavailable});</li>
  * <li>removes a call's timeout from the scheduler when the call completes. Spring's own scheduler only marks it
  * cancelled: at thousands of calls a second its queue held every call of the last timeout period, and its
  * thread woke for each of them when its time came (measured: ~5% of a core at 7,000 calls/s).</li>
@@ -53,6 +61,11 @@ public class RpcCallTemplate extends AsyncRabbitTemplate {
     /** What follows the request queue's name in the names of the reply queues. */
     public static final String REPLY_QUEUE_INFIX = ".replies.";
 
+    /** How soon the reply queue's consumer is started again after its connection was lost, at most. */
+    static final long CONSUMER_RESTART_MILLIS = 250;
+    /** How long a call waits for the reply queue's consumer to be back, at most. */
+    static final long LISTENING_WAIT_MILLIS = 2 * CONSUMER_RESTART_MILLIS;
+
     private static final Logger LOG = LoggerFactory.getLogger(RpcCallTemplate.class);
 
     /** Correlation ids of the calls in flight, added before their request is published. */
@@ -64,6 +77,9 @@ public class RpcCallTemplate extends AsyncRabbitTemplate {
     private final AmqpAdmin admin;
     private final Queue replyQueue;
     private final ThreadPoolTaskScheduler timeouts = new ThreadPoolTaskScheduler();
+    /** Whether the reply queue has its consumer: from its consume-ok to the loss of its connection. */
+    private volatile boolean listening;
+    private final Object listeningMonitor = new Object();
 
     private RpcCallTemplate(RabbitTemplate template, DirectMessageListenerContainer replies, Queue replyQueue,
             AmqpAdmin admin, long replyTimeoutMillis, LongAdder lateReplies) {
@@ -77,6 +93,7 @@ public class RpcCallTemplate extends AsyncRabbitTemplate {
         timeouts.setThreadNamePrefix("fibonacci-rpc-timeouts-");
         timeouts.setRemoveOnCancelPolicy(true);
         setTaskScheduler(timeouts);
+        replies.setApplicationEventPublisher(this::onReplyListenerEvent);
     }
 
     /**
@@ -90,6 +107,9 @@ public class RpcCallTemplate extends AsyncRabbitTemplate {
         replies.setQueueNames(replyQueue.getName());
         replies.setAcknowledgeMode(AcknowledgeMode.NONE);
         replies.setConsumersPerQueue(1);
+        // Spring restarts a lost consumer from the container's monitor, by default within 5 to 10 s
+        replies.setMonitorInterval(CONSUMER_RESTART_MILLIS);
+        replies.setFailedDeclarationRetryInterval(CONSUMER_RESTART_MILLIS);
         RabbitTemplate requests = new RabbitTemplate(connectionFactory);
         requests.setRoutingKey(requestQueue);
         return new RpcCallTemplate(requests, replies, replyQueue, admin, replyTimeoutMillis, lateReplies);
@@ -114,7 +134,40 @@ public class RpcCallTemplate extends AsyncRabbitTemplate {
                 admin.declareQueue(replyQueue);
                 timeouts.initialize();
                 super.start();
+                // the first call waits for the reply queue's first consume-ok
+                awaitListening(replyTimeoutMillis);
             }
+        }
+    }
+
+    /** Whether replies are consumed now: until it is, no call should start on an event loop. */
+    public boolean isListening() {
+        return listening;
+    }
+
+    /** Waits at most this long for the reply queue's consumer; whether it is there. */
+    private boolean awaitListening(long timeoutMillis) {
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        synchronized (listeningMonitor) {
+            try {
+                for (long left = deadline - System.nanoTime(); !listening && left > 0; left = deadline - System.nanoTime()) {
+                    listeningMonitor.wait(Math.max(1, left / 1_000_000L));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return listening;
+        }
+    }
+
+    private void onReplyListenerEvent(Object event) {
+        if (event instanceof ConsumeOkEvent) {
+            synchronized (listeningMonitor) {
+                listening = true;
+                listeningMonitor.notifyAll();
+            }
+        } else if (event instanceof ListenerContainerConsumerFailedEvent) {
+            listening = false;
         }
     }
 
@@ -134,6 +187,10 @@ public class RpcCallTemplate extends AsyncRabbitTemplate {
         properties.setDeliveryMode(MessageDeliveryMode.NON_PERSISTENT);
         properties.setExpiration(Long.toString(replyTimeoutMillis));
         properties.setHeader(DEADLINE_HEADER, System.currentTimeMillis() + replyTimeoutMillis);
+        if (!listening && (Context.isOnEventLoopThread() || !awaitListening(LISTENING_WAIT_MILLIS))) {
+            throw new RpcUnavailableException(RpcUnavailableException.Reason.BROKER_UNAVAILABLE,
+                    "the gateway is not yet listening for replies again after its connection to the broker was lost");
+        }
         String correlationId = properties.getCorrelationId();
         if (correlationId == null) {
             return super.sendAndReceive(exchange, routingKey, message);
@@ -169,8 +226,12 @@ public class RpcCallTemplate extends AsyncRabbitTemplate {
         super.onMessage(message, channel);
     }
 
-    /** Fails every call in flight: the connection their replies would come on has closed. */
+    /**
+     * Fails every call in flight: the connection their replies would come on has closed. No call is made again
+     * until the reply queue's consumer is back.
+     */
     public void connectionLost() {
+        listening = false;
         RpcUnavailableException lost = new RpcUnavailableException(RpcUnavailableException.Reason.CONNECTION_LOST,
                 "the connection to the broker closed while the call waited for its reply; it may have been computed");
         inFlight.values().forEach(future -> {

@@ -48,7 +48,7 @@ public final class RpcCallTemplateInstaller extends LifecycleStrategySupport {
             }
             RpcCallTemplate callTemplate = RpcCallTemplate.create(endpoint.getConnectionFactory(), admin,
                     endpoint.getRoutingKey(), endpoint.getReplyTimeout(), lateReplies);
-            endpoint.getConnectionFactory().addConnectionListener(new ConnectionListener() {
+            ConnectionListener repliesLost = new ConnectionListener() {
                 @Override
                 public void onCreate(Connection connection) {
                     // nothing waits on a new connection
@@ -58,7 +58,12 @@ public final class RpcCallTemplateInstaller extends LifecycleStrategySupport {
                 public void onShutDown(ShutdownSignalException signal) {
                     callTemplate.connectionLost();
                 }
-            });
+            };
+            FibonacciRpcConfiguration.listenToRequestConnection(endpoint.getConnectionFactory(), repliesLost);
+            ServerAvailability availability = context.getRegistry().findSingleByType(ServerAvailability.class);
+            if (availability != null) {
+                availability.watchReplies(callTemplate::isListening);
+            }
             producer.setInOutTemplate(callTemplate);
         }
     }

@@ -11,10 +11,14 @@ public class RpcUnavailableException extends RuntimeException {
         NO_SERVER("No server consumes the request queue"),
         /** The broker refuses publishes for now (a memory or disk alarm). */
         BROKER_BLOCKED("The broker is not accepting requests"),
+        /** The gateway is not connected to the broker, or not yet ready again after a lost connection. */
+        BROKER_UNAVAILABLE("The message broker is unavailable"),
         /** The connection to the broker closed while the call waited for its reply. */
         CONNECTION_LOST("The connection to the broker was lost"),
         /** The gateway already has as many calls in flight as it allows. */
-        OVERLOADED("Too many calls in flight");
+        OVERLOADED("Too many calls in flight"),
+        /** The gateway is stopping: it takes no new call (another gateway does). */
+        STOPPING("The gateway is stopping");
 
         private final String title;
 

@@ -4,6 +4,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.BlockedListener;
@@ -50,6 +51,8 @@ public final class ServerAvailability implements ConnectionListener, Service, As
     private volatile String blockedReason;
     private volatile boolean connectionOpen;
     private volatile long lastCallNanos = System.nanoTime() - Long.MAX_VALUE / 2;
+    /** Whether the gateway's replies are consumed (see {@link RpcCallTemplate#isListening()}). */
+    private volatile BooleanSupplier repliesConsumed = () -> true;
 
     private record Look(long atNanos, RpcUnavailableException.Reason unavailable) {
     }
@@ -151,18 +154,35 @@ public final class ServerAvailability implements ConnectionListener, Service, As
         }
     }
 
+    /** What tells whether the gateway's replies are consumed: a call waits for that otherwise. */
+    public void watchReplies(BooleanSupplier consumed) {
+        this.repliesConsumed = consumed;
+    }
+
     /**
-     * True while a call would not wait for anything before it publishes: the connection is open, the broker
-     * does not block it, and a look younger than the check interval found a server.
+     * True while a call would not wait for anything before it publishes: the connection is open, its replies are
+     * consumed, the broker does not block it, and a look younger than the check interval found a server.
      */
     @Override
     public boolean mayRunOnEventLoop() {
         Look look = last;
         return connectionOpen && blockedReason == null && look != null && look.unavailable() == null
-                && System.nanoTime() - look.atNanos() < intervalNanos;
+                && System.nanoTime() - look.atNanos() < intervalNanos && repliesConsumed.getAsBoolean();
     }
 
+    /**
+     * Looks at the queue; a look that fails for want of a connection is made once more, which opens the probe's
+     * connection again (to another node, in a cluster): a lost probe connection costs no call.
+     */
     private Look lookAtQueue() {
+        try {
+            return lookOnce();
+        } catch (AmqpException e) {
+            return lookOnce();
+        }
+    }
+
+    private Look lookOnce() {
         try {
             AMQP.Queue.DeclareOk queueState = probe.execute(channel -> channel.queueDeclarePassive(queue));
             boolean consumed = queueState != null && queueState.getConsumerCount() > 0;

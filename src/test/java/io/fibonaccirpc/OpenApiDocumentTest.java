@@ -280,7 +280,7 @@ class OpenApiDocumentTest {
                 500, Set.of("internal"),
                 502, Set.of("internal", "bad-reply"),
                 503, Set.of("no-queue", "no-server", "broker-blocked", "broker-unavailable", "connection-lost",
-                        "overloaded"),
+                        "overloaded", "stopping"),
                 504, Set.of("reply-timeout")), typesByStatus, "every status and type the gateway answers");
     }
 

@@ -4,7 +4,10 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 
 import io.fibonaccirpc.support.CallStream;
 import io.fibonaccirpc.support.CallStream.Call;
@@ -12,6 +15,7 @@ import io.fibonaccirpc.support.CallStream.Tally;
 import io.fibonaccirpc.support.DisposableBroker;
 import io.fibonaccirpc.support.DisposableCluster;
 import io.fibonaccirpc.support.FaultReport;
+import io.fibonaccirpc.support.Http;
 import io.fibonaccirpc.support.RunningApplication;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -86,12 +90,55 @@ class ClusterNodeLossTest {
         loseNodeUnderLoad(cluster.nodeOf("fibonacci-rpc server"), "the server's node");
     }
 
+    /**
+     * The gateway's second connection, its queue probe's, is on a node of its own: losing that node costs no call
+     * and leaves readiness UP (the calls and replies go over the other connection).
+     */
+    @Test
+    void no_call_fails_and_readiness_stays_up_when_the_node_of_the_gateways_probe_connection_is_lost() {
+        DisposableBroker probeNode = probeNodeApartFromTheGateways();
+        List<Integer> readiness = new CopyOnWriteArrayList<>();
+        AtomicBoolean watching = new AtomicBoolean(true);
+        Thread watcher = new Thread(() -> {
+            while (watching.get()) {
+                readiness.add(Http.get(gateway.uri("/observe/health/ready")).statusCode());
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50)); // a probe's pace
+            }
+        }, "readiness watcher");
+        watcher.start();
+        try {
+            Tally after = loseNodeUnderLoad(probeNode, "the node of the gateway's probe connection");
+            assertEquals(List.of(), after.matching(call -> !call.right()), "every call since the loss is answered "
+                    + "right");
+        } finally {
+            watching.set(false);
+        }
+        assertTrue(readiness.size() > 10 && readiness.stream().allMatch(status -> status == 200),
+                "readiness stayed UP: " + readiness);
+    }
+
+    /** Starts the gateway again until its probe connection is on another node than its calls' connection. */
+    private DisposableBroker probeNodeApartFromTheGateways() {
+        Http.get(gateway.uri("/fib/1")); // the probe connection opens with the first call's look
+        for (int attempt = 0; attempt < 10; attempt++) {
+            DisposableBroker probe = cluster.nodeOf("fibonacci-rpc publisher (client)");
+            if (probe != cluster.nodeOf("fibonacci-rpc client")) {
+                return probe;
+            }
+            gateway.close();
+            gateway = RunningApplication.start(properties("client"));
+            Http.get(gateway.uri("/fib/1"));
+        }
+        throw new IllegalStateException("the gateway's two connections kept landing on one node");
+    }
+
     @Test
     void calls_go_on_when_the_node_that_leads_the_quorum_queue_is_lost() {
         loseNodeUnderLoad(cluster.leaderOf(queue), "the quorum queue leader's node");
     }
 
-    private void loseNodeUnderLoad(DisposableBroker lost, String which) {
+    /** The calls that started after the node was lost. */
+    private Tally loseNodeUnderLoad(DisposableBroker lost, String which) {
         Map<String, String> before = cluster.nodes().get(0).connectionNodes();
         String leader = cluster.leaderOf(queue).nodeName();
         try (CallStream stream = CallStream.to(gateway.uri("/")).interval(Duration.ofMillis(50)).concurrency(10)
@@ -140,6 +187,7 @@ class ClusterNodeLossTest {
             assertEquals(0, all.wrong(), "wrong answers: " + all.matching(Call::wrong));
             assertEquals(0, all.lost(), "calls with no answer: " + all.matching(call -> !call.answered()));
             assertEquals(SERVER_CONSUMERS, cluster.consumerCount(queue), "the server consumes " + queue + " again");
+            return after;
         } finally {
             cluster.startApp(lost);
         }

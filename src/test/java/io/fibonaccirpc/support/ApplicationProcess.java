@@ -70,6 +70,19 @@ public final class ApplicationProcess implements AutoCloseable {
         return ready(launch(name, environment));
     }
 
+    /**
+     * Launches the application as {@link #start} does, but returns at once, before it is ready: for a test that
+     * watches the start-up itself. {@link #awaitStarted} waits for it.
+     */
+    public static ApplicationProcess launchUnready(String name, Map<String, String> environment) {
+        return launch(name, environment);
+    }
+
+    /** Waits until Camel has started and the HTTP port answers, as {@link #start} does. */
+    public void awaitStarted() {
+        awaitReady();
+    }
+
     /** Starts several processes at once (their start-ups overlap), and waits until all are ready. */
     public static List<ApplicationProcess> startAll(Map<String, Map<String, String>> environments) {
         List<ApplicationProcess> applications = new ArrayList<>();
