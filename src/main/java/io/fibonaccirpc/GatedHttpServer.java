@@ -1,6 +1,7 @@
 package io.fibonaccirpc;
 
 import java.lang.reflect.Field;
+import java.util.concurrent.locks.LockSupport;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -30,8 +31,9 @@ import org.slf4j.LoggerFactory;
  * <ul>
  * <li>listening only once every route has started: before that a connection is refused (a load balancer or a
  * client tries another gateway) instead of answered 404 for paths whose route is not there yet;</li>
- * <li>from the moment the application starts to stop (SIGTERM), before any route stops: readiness is DOWN, new
- * connections are refused, and a call that still comes on an open connection is answered at once 503
+ * <li>from the moment the application starts to stop (SIGTERM), before any route stops: readiness is DOWN while
+ * calls are still served for the drain delay ({@code http.drain-delay}), so that a load balancer that polls
+ * readiness sends the next ones elsewhere; then new connections are refused, and a call that still comes on an open connection is answered at once 503
  * {@code stopping} (problem JSON, {@code Retry-After}, {@code Connection: close}) while the calls in flight are
  * answered; the open connections close with the routes' end. Vert.x 4 closes its listening socket only together
  * with every open connection, so the listening socket is closed on its own here, through Vert.x's internals
@@ -45,7 +47,8 @@ public final class GatedHttpServer extends ServiceSupport implements CamelContex
     private static final Logger LOG = LoggerFactory.getLogger(GatedHttpServer.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    enum Phase { STARTING, SERVING, STOPPING }
+    /** Listening from SERVING on; DRAINING still serves, but readiness is DOWN; STOPPING refuses. */
+    enum Phase { STARTING, SERVING, DRAINING, STOPPING }
 
     private final VertxPlatformHttpServerConfiguration configuration;
     private final GatedHttpServerFactory factory;
@@ -125,10 +128,28 @@ public final class GatedHttpServer extends ServiceSupport implements CamelContex
 
             @Override
             public void notify(CamelEvent event) {
-                phase = Phase.STOPPING;
-                stopAccepting(server.getServer());
+                drain();
             }
         });
+    }
+
+    /**
+     * The first moments of a stop, before any route stops: readiness DOWN while calls are still served, for the
+     * drain delay, so that a load balancer that polls readiness sends the next calls elsewhere; then no new
+     * connection, and 503 stopping on the open ones.
+     */
+    private void drain() {
+        if (phase != Phase.SERVING) {
+            phase = Phase.STOPPING;
+            return;
+        }
+        phase = Phase.DRAINING;
+        long end = System.nanoTime() + factory.getDrainDelay() * 1_000_000L;
+        for (long left = end - System.nanoTime(); left > 0; left = end - System.nanoTime()) {
+            LockSupport.parkNanos(left); // a delay, by configuration, not a wait for a condition
+        }
+        phase = Phase.STOPPING;
+        stopAccepting(server.getServer());
     }
 
     @Override
@@ -160,7 +181,7 @@ public final class GatedHttpServer extends ServiceSupport implements CamelContex
     }
 
     private void gate(RoutingContext request) {
-        if (phase == Phase.SERVING || request.normalizedPath().startsWith(factory.managementPrefix())) {
+        if (phase == Phase.SERVING || phase == Phase.DRAINING || request.normalizedPath().startsWith(factory.managementPrefix())) {
             request.next();
             return;
         }

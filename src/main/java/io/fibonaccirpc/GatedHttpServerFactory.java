@@ -23,6 +23,7 @@ public final class GatedHttpServerFactory implements MainHttpServerFactory, Came
     private final DefaultMainHttpServerFactory camel = new DefaultMainHttpServerFactory();
     private final Readiness readiness = new Readiness();
     private volatile String managementPrefix = "/observe/";
+    private volatile long drainDelay;
     private GatedHttpServer server;
 
     @Override
@@ -41,6 +42,15 @@ public final class GatedHttpServerFactory implements MainHttpServerFactory, Came
             managementPrefix = health.substring(0, health.lastIndexOf('/') + 1);
         }
         return camel.newHttpManagementServer(camelContext, configuration);
+    }
+
+    /** How long (ms) a stopping gateway still serves with readiness DOWN, before it refuses new connections. */
+    public long getDrainDelay() {
+        return drainDelay;
+    }
+
+    public void setDrainDelay(long drainDelay) {
+        this.drainDelay = drainDelay;
     }
 
     /** Where the management endpoints are: {@code /observe/} unless camel.management.health-path says otherwise. */

@@ -20,6 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 
 import org.awaitility.core.ConditionTimeoutException;
 
@@ -27,8 +28,9 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The soak's callers: a steady {@code GET /fib/{n}} rate spread over the gateways in turn, as a load balancer in
- * front of them would: a gateway that refuses the connection (stopped, not yet listening) gets no call, the next
- * gateway gets it. n is drawn from the seeded random, from 0 to {@link #MAX_N}, and now and then a bad one. Every
+ * front of them would: it polls each gateway's readiness every {@value #READINESS_POLL_MILLIS} ms and sends to the
+ * ready ones (to all when none is), and a gateway that refuses the connection (stopped, not yet listening) gets no
+ * call, the next gateway gets it. n is drawn from the seeded random, from 0 to {@link #MAX_N}, and now and then a bad one. Every
  * call is recorded as its caller saw it ({@link ChaosCall}).
  */
 final class ChaosLoad implements AutoCloseable {
@@ -41,6 +43,7 @@ final class ChaosLoad implements AutoCloseable {
             "100001", "out-of-range");
     private static final List<String> BAD = BAD_N.keySet().stream().sorted().toList();
     private static final double BAD_SHARE = 0.03;
+    static final long READINESS_POLL_MILLIS = 100;
 
     private final List<URI> gateways;
     private final List<String> gatewayNames;
@@ -56,6 +59,8 @@ final class ChaosLoad implements AutoCloseable {
     private final List<ChaosCall> calls = new CopyOnWriteArrayList<>();
     private final Map<Integer, ChaosCall> pending = new ConcurrentHashMap<>();
     private final AtomicInteger sent = new AtomicInteger();
+    /** 1 where the gateway's last readiness answer was UP. */
+    private final AtomicIntegerArray ready;
     private final long originNanos;
     private volatile boolean stopped;
 
@@ -69,7 +74,34 @@ final class ChaosLoad implements AutoCloseable {
         this.random = new Random(seed);
         this.requestTimeout = requestTimeout;
         this.originNanos = originNanos;
+        this.ready = new AtomicIntegerArray(this.gateways.size());
+        for (int i = 0; i < this.gateways.size(); i++) {
+            ready.set(i, 1);
+        }
+        ticks.scheduleAtFixedRate(this::pollReadiness, 0, READINESS_POLL_MILLIS, TimeUnit.MILLISECONDS);
         ticks.scheduleAtFixedRate(this::tick, 0, 1_000_000_000L / callsPerSecond, TimeUnit.NANOSECONDS);
+    }
+
+    private void pollReadiness() {
+        for (int i = 0; i < gateways.size(); i++) {
+            int gateway = i;
+            http.sendAsync(HttpRequest.newBuilder(gateways.get(i).resolve("/observe/health/ready"))
+                            .timeout(Duration.ofMillis(READINESS_POLL_MILLIS * 5)).GET().build(),
+                    HttpResponse.BodyHandlers.discarding())
+                    .whenComplete((response, failure) -> ready.set(gateway,
+                            failure == null && response.statusCode() == 200 ? 1 : 0));
+        }
+    }
+
+    /** The gateway of this call's turn among the ready ones (among all, when none is). */
+    private int turn(int index) {
+        List<Integer> candidates = new ArrayList<>();
+        for (int i = 0; i < gateways.size(); i++) {
+            if (ready.get((index + i) % gateways.size()) == 1) {
+                candidates.add((index + i) % gateways.size());
+            }
+        }
+        return candidates.isEmpty() ? index % gateways.size() : candidates.get(0);
     }
 
     private void tick() {
@@ -80,9 +112,10 @@ final class ChaosLoad implements AutoCloseable {
         String n = random.nextDouble() < BAD_SHARE ? BAD.get(random.nextInt(BAD.size()))
                 : Integer.toString(random.nextInt(MAX_N + 1));
         long started = System.nanoTime();
-        pending.put(index, new ChaosCall(index, n, gatewayNames.get(index % gateways.size()), millis(started), -1, -1,
+        int gateway = turn(index);
+        pending.put(index, new ChaosCall(index, n, gatewayNames.get(gateway), millis(started), -1, -1,
                 null, null, null, "other: still unanswered when the soak stopped", 0));
-        call(index, n, index % gateways.size(), 0, started).whenComplete((call, failure) -> {
+        call(index, n, gateway, 0, started).whenComplete((call, failure) -> {
             calls.add(call);
             pending.remove(index);
         });
