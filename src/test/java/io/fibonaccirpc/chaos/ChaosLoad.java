@@ -151,16 +151,6 @@ final class ChaosLoad implements AutoCloseable {
         return TimeUnit.NANOSECONDS.toMillis(nanos - originNanos);
     }
 
-    /** Calls sent so far. */
-    int sent() {
-        return sent.get();
-    }
-
-    /** The calls answered so far that got a 200, by gateway. */
-    long answeredRight(String gateway) {
-        return calls.stream().filter(call -> call.gateway().equals(gateway) && call.right()).count();
-    }
-
     /** Stops sending, waits for the calls in flight (their request timeout at most); every call, in order. */
     List<ChaosCall> stop() {
         stopped = true;

@@ -104,11 +104,7 @@ final class Fleet implements AutoCloseable {
 
     /** kill -STOP or kill -CONT. */
     void signal(String name, String signal) throws IOException, InterruptedException {
-        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(member(name).process.processHandle().pid()))
-                .inheritIO().start();
-        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
-            throw new IllegalStateException("kill -" + signal + " " + name + " failed");
-        }
+        member(name).process.signal(signal);
     }
 
     /**
@@ -144,20 +140,6 @@ final class Fleet implements AutoCloseable {
         } catch (RuntimeException | AssertionError e) {
             // a paused or stopping server: its last scrape stands
         }
-    }
-
-    /** The late replies the gateways dropped so far (current incarnations only). */
-    double lateReplies() {
-        double late = 0;
-        for (String gateway : gateways()) {
-            try {
-                late += Scrape.of(uri(gateway).resolve("/observe/metrics"))
-                        .value("fibonacci_rpc_gateway_late_replies_total");
-            } catch (RuntimeException | AssertionError e) {
-                // a gateway restarting
-            }
-        }
-        return late;
     }
 
     private Member member(String name) {

@@ -1,9 +1,11 @@
 package io.fibonaccirpc.faults;
 
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -117,19 +119,31 @@ class ClusterNodeLossTest {
                 "readiness stayed UP: " + readiness);
     }
 
-    /** Starts the gateway again until its probe connection is on another node than its calls' connection. */
+    /**
+     * Starts the gateway (or the server) again until the gateway's probe connection is on a node that holds nothing
+     * else the calls need: not the gateway's calls' connection, not the server's, not the quorum queue's leader.
+     */
     private DisposableBroker probeNodeApartFromTheGateways() {
         Http.get(gateway.uri("/fib/1")); // the probe connection opens with the first call's look
-        for (int attempt = 0; attempt < 10; attempt++) {
+        for (int attempt = 0; attempt < 30; attempt++) {
             DisposableBroker probe = cluster.nodeOf("fibonacci-rpc publisher (client)");
-            if (probe != cluster.nodeOf("fibonacci-rpc client")) {
+            Set<DisposableBroker> needed = new HashSet<>(List.of(cluster.nodeOf("fibonacci-rpc client"),
+                    cluster.nodeOf("fibonacci-rpc server"), cluster.leaderOf(queue)));
+            if (!needed.contains(probe)) {
                 return probe;
             }
-            gateway.close();
-            gateway = RunningApplication.start(properties("client"));
+            if (needed.size() == cluster.nodes().size()) {
+                server.close();
+                server = RunningApplication.start(properties("server"));
+                await("the server consumes").atMost(Duration.ofSeconds(20))
+                        .until(() -> cluster.consumerCount(queue) == SERVER_CONSUMERS);
+            } else {
+                gateway.close();
+                gateway = RunningApplication.start(properties("client"));
+            }
             Http.get(gateway.uri("/fib/1"));
         }
-        throw new IllegalStateException("the gateway's two connections kept landing on one node");
+        throw new IllegalStateException("the gateway's probe connection kept landing on a node the calls need");
     }
 
     @Test

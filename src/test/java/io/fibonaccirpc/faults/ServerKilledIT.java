@@ -1,6 +1,5 @@
 package io.fibonaccirpc.faults;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,7 +20,6 @@ import org.junit.jupiter.api.Timeout;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A server process killed (SIGKILL) while it holds requests: the broker gives them to the other server, and
@@ -62,7 +60,7 @@ class ServerKilledIT extends WithDisposableBroker {
                 await("calls answered before the fault").atMost(Duration.ofSeconds(20))
                         .until(() -> stream.count(Call::right) >= 40);
 
-                signal("STOP", killed);
+                killed.signal("STOP");
                 await("calls held by the paused server").atMost(Duration.ofSeconds(10))
                         .until(() -> held(stream).size() >= HELD_CALLS);
                 Set<Integer> heldAtKill = held(stream).stream().map(Pending::index).collect(Collectors.toSet());
@@ -115,12 +113,6 @@ class ServerKilledIT extends WithDisposableBroker {
 
     private static List<Pending> held(CallStream stream) {
         return stream.pending().stream().filter(call -> call.ageMillis() > HELD_MILLIS).toList();
-    }
-
-    private static void signal(String signal, ApplicationProcess application) throws IOException, InterruptedException {
-        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(application.processHandle().pid()))
-                .inheritIO().start();
-        assertTrue(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -" + signal + " " + application);
     }
 
     private Map<String, String> environment(String role) {

@@ -230,6 +230,14 @@ public final class ApplicationProcess implements AutoCloseable {
         return process.toHandle();
     }
 
+    /** Sends the process this signal ({@code STOP}, {@code CONT}...) with {@code kill}; fails when kill fails. */
+    public void signal(String signal) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IllegalStateException("kill -" + signal + " " + this + " failed");
+        }
+    }
+
     /** Stops the process with SIGTERM (Camel shuts down gracefully), forcibly if it has not exited in time. */
     @Override
     public void close() {
