@@ -131,20 +131,25 @@ public class AsyncHttpConsumer extends VertxPlatformHttpConsumer {
         try {
             HttpServerResponse response = ctx.response();
             if (!response.ended()) {
+                if (exchange.getException() != null) {
+                    logFailure(ctx, exchange);
+                    Problem problem = unhandled(exchange);
+                    response.setStatusCode(problem.status()).putHeader("Content-Type", Problem.MEDIA_TYPE);
+                    if (problem.retryAfter() != null) {
+                        response.putHeader("Retry-After", problem.retryAfter().toString());
+                    }
+                    response.end(problem.toJsonText());
+                    return;
+                }
                 Message message = exchange.getMessage();
-                Object body = exchange.getException() == null ? message.getBody() : null;
-                response.setStatusCode(exchange.getException() == null
-                        ? HttpUtil.determineResponseCode(exchange, body) : 500);
+                Object body = message.getBody();
+                response.setStatusCode(HttpUtil.determineResponseCode(exchange, body));
                 copyHeaders(response, ctx.pathParams(), exchange);
                 String contentType = MessageHelper.getContentType(message);
                 if (contentType != null) {
                     response.putHeader("Content-Type", contentType);
                 }
-                if (exchange.getException() != null) {
-                    logFailure(ctx, exchange);
-                    response.putHeader("Content-Type", "text/plain; charset=utf-8");
-                    response.end("Internal Server Error");
-                } else if (body == null) {
+                if (body == null) {
                     response.end();
                 } else if (body instanceof String text) {
                     response.end(text);
@@ -166,6 +171,19 @@ public class AsyncHttpConsumer extends VertxPlatformHttpConsumer {
             doneUoW(exchange);
             releaseExchange(exchange, false);
         }
+    }
+
+    /**
+     * The answer to a call whose failure no route turned into a problem: one the stop of the routes cut short (past
+     * the shutdown timeout, its reply had not come; it may have been computed), or a failure of the gateway itself.
+     */
+    private static Problem unhandled(Exchange exchange) {
+        String correlationId = exchange.getVariable(CallLogging.CORRELATION_ID, String.class);
+        if (exchange.getContext().isStopping() || exchange.getContext().isStopped()) {
+            return Problems.unavailable(RpcUnavailableException.Reason.STOPPING, "the gateway stopped before the reply "
+                    + "came (the request may have been computed); call another one", correlationId);
+        }
+        return Problems.internal(exchange.getException(), correlationId);
     }
 
     /** Logs a request the route failed, with the call's correlation id and span in the MDC (see CallLogging). */

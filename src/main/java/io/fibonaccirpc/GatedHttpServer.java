@@ -3,8 +3,6 @@ package io.fibonaccirpc;
 import java.lang.reflect.Field;
 import java.util.concurrent.locks.LockSupport;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.channel.Channel;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServer;
@@ -45,7 +43,6 @@ import org.slf4j.LoggerFactory;
 public final class GatedHttpServer extends ServiceSupport implements CamelContextAware, StaticService {
 
     private static final Logger LOG = LoggerFactory.getLogger(GatedHttpServer.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Listening from SERVING on; DRAINING still serves, but readiness is DOWN; STOPPING refuses. */
     enum Phase { STARTING, SERVING, DRAINING, STOPPING }
@@ -187,16 +184,10 @@ public final class GatedHttpServer extends ServiceSupport implements CamelContex
         }
         Problem problem = Problems.unavailable(RpcUnavailableException.Reason.STOPPING,
                 "the gateway is shutting down; call another one, or again shortly", null);
-        String body;
-        try {
-            body = JSON.writeValueAsString(problem.toJson());
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
         request.response().setStatusCode(problem.status())
                 .putHeader("Content-Type", Problem.MEDIA_TYPE)
                 .putHeader("Retry-After", problem.retryAfter().toString())
                 .putHeader("Connection", "close")
-                .end(body);
+                .end(problem.toJsonText());
     }
 }

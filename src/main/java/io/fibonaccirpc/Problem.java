@@ -4,6 +4,9 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 /**
  * An HTTP problem answer (RFC 9457 {@code application/problem+json}): what went wrong, for people and machines.
  *
@@ -17,6 +20,8 @@ import java.util.Map;
 public record Problem(String type, String title, int status, String detail, String correlationId, Integer retryAfter) {
 
     public static final String MEDIA_TYPE = "application/problem+json";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What every problem type URI of this application starts with. */
     public static final String TYPE_PREFIX = "urn:fibonacci-rpc:problem:";
@@ -42,6 +47,15 @@ public record Problem(String type, String title, int status, String detail, Stri
             json.put("correlationId", correlationId);
         }
         return json;
+    }
+
+    /** The problem as the JSON text of an answer's body. */
+    public String toJsonText() {
+        try {
+            return JSON.writeValueAsString(toJson());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Whether a published call failed on the way or at a server: worth a record in the dead-letter queue. */

@@ -41,6 +41,11 @@ public final class Problems {
             return unavailable(RpcUnavailableException.Reason.BROKER_UNAVAILABLE,
                     "the call could not be made: " + rootMessage(failure), correlationId);
         }
+        return internal(failure, correlationId);
+    }
+
+    /** The 500 of a failure of the gateway itself. */
+    static Problem internal(Throwable failure, String correlationId) {
         return problem(Problem.typeOf("internal"), "The gateway failed", 500,
                 "the gateway failed to handle the call (" + failure.getClass().getSimpleName() + ")", correlationId,
                 null);

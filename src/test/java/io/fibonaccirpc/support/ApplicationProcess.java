@@ -225,6 +225,11 @@ public final class ApplicationProcess implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** The exit status of the process, once it has exited. */
+    public int exitValue() {
+        return process.exitValue();
+    }
+
     /** The OS process, for tests that pause or kill it as a fault ({@code destroyForcibly()} is SIGKILL). */
     public ProcessHandle processHandle() {
         return process.toHandle();
