@@ -24,10 +24,19 @@ public final class FibonacciRpcApplication {
     private FibonacciRpcApplication() {
     }
 
-    /** The JVM property that sizes the common fork-join pool; see {@link #main}. */
-    static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
+    /** The JVM property that sizes the common fork-join pool; see {@link #prepareJvm}. */
+    public static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
 
     public static void main(String[] args) throws Exception {
+        prepareJvm();
+        newMain().run(args);
+    }
+
+    /**
+     * What {@link #main} sets in the JVM before Camel starts; for a start in a JVM of its own (a test), which must
+     * call it before anything uses the common fork-join pool.
+     */
+    public static void prepareJvm() {
         // The InOut producer continues each call with CompletableFuture.whenCompleteAsync, on the common pool. On
         // a machine of 2 cores that pool has a parallelism of 1, and then the JDK starts a new thread for every
         // such task instead: one thread created and destroyed per call. At least 2 keeps the pool in use. Set
@@ -36,7 +45,6 @@ public final class FibonacciRpcApplication {
             System.setProperty(COMMON_POOL_PARALLELISM,
                     Integer.toString(Math.max(2, Runtime.getRuntime().availableProcessors() - 1)));
         }
-        newMain().run(args);
     }
 
     /** The Camel main of the packaged application, not yet started. */

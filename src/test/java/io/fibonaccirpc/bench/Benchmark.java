@@ -188,8 +188,8 @@ public final class Benchmark {
                 + "server route case; after each run, the calls wrk left in flight are worked off (a probe call "
                 + "answered, the queue empty) before the next");
         settings.put("processes", "each jar runs as `ApplicationProcess` starts it (`java "
-                + String.join(" ", ApplicationProcess.JVM_OPTIONS) + " -jar target/fibonacci-rpc.jar`, the options "
-                + "scripts/run and the Dockerfile give it); the baseline server and the floor with the same options, the "
+                + String.join(" ", ApplicationProcess.JVM_OPTIONS) + " -jar target/fibonacci-rpc.jar`: the options "
+                + "scripts/run gives it and a heap limit); the baseline server and the floor with the same options, the "
                 + "benchmark's own JVM (the AMQP caller) with `-Xmx1g`; all on the same Java");
         settings.put("errors", "for the AMQP caller: error replies, wrong values and calls unanswered "
                 + DRAIN.toSeconds() + " s after the run; for wrk: its non-2xx-or-3xx responses and socket errors "

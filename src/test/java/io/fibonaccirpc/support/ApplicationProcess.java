@@ -31,10 +31,11 @@ import static org.awaitility.Awaitility.await;
 public final class ApplicationProcess implements AutoCloseable {
 
     /**
-     * The JVM options every process gets, as scripts/run and the Dockerfile give them: a small heap, and the
-     * parallel collector (less CPU per call than G1 on this 2-core machine, docs/benchmarks.md).
+     * The JVM options every process gets: those scripts/run gives the jar (read from its {@code exec java} line, so
+     * the tests follow when it changes), and a heap of at most 256 MB, a test's own limit for the several JVMs a test
+     * starts on one machine.
      */
-    public static final List<String> JVM_OPTIONS = List.of("-Xmx256m", "-XX:+UseParallelGC");
+    public static final List<String> JVM_OPTIONS = jvmOptions();
 
     // generous: camel run compiles the .java files first, which took 40 s on a loaded 2-core machine
     private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(150);
@@ -123,6 +124,26 @@ public final class ApplicationProcess implements AutoCloseable {
 
     private static ApplicationProcess launch(String name, Map<String, String> environment) {
         return launch(name, javaCommand(List.of("-jar", applicationJar().toString())), null, environment);
+    }
+
+    /** The options of scripts/run's {@code exec java ... -jar} line, before JAVA_OPTS; the test's heap limit. */
+    private static List<String> jvmOptions() {
+        Path script = Path.of("scripts", "run");
+        try {
+            String exec = Files.readAllLines(script, StandardCharsets.UTF_8).stream()
+                    .filter(line -> line.startsWith("exec java ")).findFirst()
+                    .orElseThrow(() -> new IllegalStateException(script + " has no `exec java` line"));
+            List<String> options = new ArrayList<>(List.of("-Xmx256m"));
+            for (String word : exec.substring("exec java ".length()).split("\\s+")) {
+                if (word.startsWith("${") || word.equals("-jar")) {
+                    break;
+                }
+                options.add(word);
+            }
+            return List.copyOf(options);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static List<String> javaCommand(List<String> javaArguments) {

@@ -6,14 +6,17 @@ import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ForkJoinPool;
 
 import io.fibonaccirpc.FibonacciRpcApplication;
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.Main;
 
 /**
- * The application started in this JVM the way {@code java -jar} starts it (the same Main, routes and
- * application.properties), on the test broker, a free HTTP port and a queue of its own.
+ * The application started in this JVM as {@code main()} starts it (the same JVM setting, Main, routes and
+ * application.properties; the JVM's collector is scripts/run's, by surefire's argLine), on the test broker, a free
+ * HTTP port and a queue of its own. What only a process of its own shows (a signal, its JVM flags, its exit) is
+ * tested on the jar with {@link ApplicationProcess}.
  */
 public final class RunningApplication implements AutoCloseable {
 
@@ -42,6 +45,13 @@ public final class RunningApplication implements AutoCloseable {
 
     /** Starts the application with these property overrides; returns when its routes have started. */
     public static RunningApplication start(Map<String, String> properties) {
+        FibonacciRpcApplication.prepareJvm();
+        int parallelism = Integer.parseInt(System.getProperty(FibonacciRpcApplication.COMMON_POOL_PARALLELISM));
+        if (ForkJoinPool.getCommonPoolParallelism() != parallelism) {
+            throw new IllegalStateException("the common pool of this JVM was made before main()'s setting ("
+                    + parallelism + "), with a parallelism of " + ForkJoinPool.getCommonPoolParallelism()
+                    + ": is ProductionJvm registered as a LauncherSessionListener?");
+        }
         Main main = FibonacciRpcApplication.newMain();
         properties.forEach(main::addOverrideProperty);
         try {
