@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
@@ -20,6 +21,8 @@ import com.atlassian.oai.validator.model.Request;
 import com.atlassian.oai.validator.model.SimpleResponse;
 import com.atlassian.oai.validator.report.ValidationReport;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fibonaccirpc.support.DisposableBroker;
+import io.fibonaccirpc.support.RpcServerDouble;
 import io.fibonaccirpc.support.RunningApplication;
 import io.fibonaccirpc.support.ScriptedReplyServer;
 import io.fibonaccirpc.support.ScriptedReplyServer.Reply;
@@ -51,9 +54,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The OpenAPI document the application serves at GET /openapi.yaml: valid OpenAPI 3, and it describes what the
- * application really answers. Real calls to gateways on the real broker, each answer validated against the
- * document (status, content type, headers, the JSON body against its schema); and every problem the gateway can
- * map a failure to, including those no test provokes cheaply (a blocked or unreachable broker).
+ * application really answers. Real calls to gateways on the real broker (and on a node of the test's own for the
+ * broker's faults), each answer validated against the document (status, content type, headers, the JSON body
+ * against its schema); and every problem the gateway can map a failure to.
  */
 class OpenApiDocumentTest {
 
@@ -233,8 +236,85 @@ class OpenApiDocumentTest {
     }
 
     /**
-     * Every failure the gateway maps to a problem (Problems), as the dead letter route answers it: also those no
-     * test here provokes cheaply, such as a broker that blocks publishing or cannot be reached.
+     * The answers of a gateway whose broker fails, on a RabbitMQ node of the test's own: its connection closed under
+     * a call in flight (503 connection-lost), a memory alarm (503 broker-blocked), the broker stopped (503
+     * broker-unavailable); and of a gateway stopped while a call waits longer than its shutdown timeout (503
+     * stopping). Each answer is a real one, validated against the document.
+     */
+    @Test
+    void the_answers_of_a_failing_broker_and_a_stopping_gateway_are_described() throws Exception {
+        DisposableBroker broker = start(DisposableBroker.start());
+        start(RpcServerDouble.start(broker.connectionFactory(), queue, n -> Duration.ofSeconds(30)));
+        Map<String, String> properties = new HashMap<>(gatewayProperties());
+        properties.putAll(broker.applicationProperties());
+        properties.put("camel.main.shutdown-timeout", "1");
+        RunningApplication gateway = RunningApplication.start(properties);
+        Map<String, String> types = new TreeMap<>();
+        try {
+            CompletableFuture<HttpResponse<String>> inFlight = callAsync(gateway.uri("/fib/7"));
+            await("the call at the server").atMost(Duration.ofSeconds(10)).until(() -> unacknowledged(broker) == 1);
+            broker.closeConnectionsMatching("fibonacci-rpc client", "the OpenAPI test closes the gateway's connection");
+            types.put("connection closed", typeOf(assertDescribed(inFlight.get(20, TimeUnit.SECONDS))));
+
+            try {
+                broker.setMemoryHighWatermark(0.000001);
+                await("a call refused as blocked").atMost(Duration.ofSeconds(15)).until(() ->
+                        "urn:fibonacci-rpc:problem:broker-blocked".equals(typeOf(get(gateway.uri("/fib/8")))));
+                types.put("memory alarm", typeOf(assertDescribed(get(gateway.uri("/fib/8")))));
+            } finally {
+                broker.setMemoryHighWatermark(DisposableBroker.DEFAULT_MEMORY_HIGH_WATERMARK);
+            }
+            await("the alarm cleared").atMost(Duration.ofSeconds(10)).until(() -> broker.alarms().isEmpty());
+
+            int held = unacknowledged(broker);
+            CompletableFuture<HttpResponse<String>> cutShort = callAsync(gateway.uri("/fib/10"));
+            await("the call at the server").atMost(Duration.ofSeconds(10)).until(() -> unacknowledged(broker) > held);
+            CompletableFuture<Void> stopping = CompletableFuture.runAsync(gateway::close);
+            types.put("gateway stopped past its shutdown timeout",
+                    typeOf(assertDescribed(cutShort.get(30, TimeUnit.SECONDS))));
+            stopping.get(30, TimeUnit.SECONDS);
+        } finally {
+            gateway.close();
+        }
+
+        properties.put("http.port", Integer.toString(RunningApplication.freePort()));
+        RunningApplication another = start(RunningApplication.start(properties));
+        broker.stopApp();
+        try {
+            await("a call refused as unavailable").atMost(Duration.ofSeconds(15)).until(() ->
+                    "urn:fibonacci-rpc:problem:broker-unavailable".equals(typeOf(get(another.uri("/fib/9")))));
+            types.put("broker stopped", typeOf(assertDescribed(get(another.uri("/fib/9")))));
+        } finally {
+            broker.startApp();
+        }
+
+        assertEquals(Map.of(
+                "broker stopped", "urn:fibonacci-rpc:problem:broker-unavailable",
+                "connection closed", "urn:fibonacci-rpc:problem:connection-lost",
+                "gateway stopped past its shutdown timeout", "urn:fibonacci-rpc:problem:stopping",
+                "memory alarm", "urn:fibonacci-rpc:problem:broker-blocked"), types);
+    }
+
+    private int unacknowledged(DisposableBroker broker) {
+        return broker.list("list_queues", "name", "messages_unacknowledged").stream()
+                .filter(row -> queue.equals(row.get("name")))
+                .mapToInt(row -> ((Number) row.get("messages_unacknowledged")).intValue()).sum();
+    }
+
+    private static CompletableFuture<HttpResponse<String>> callAsync(java.net.URI uri) {
+        return HttpClient.newHttpClient().sendAsync(HttpRequest.newBuilder(uri).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String typeOf(HttpResponse<String> response) {
+        return Problem.MEDIA_TYPE.equals(contentType(response)) ? String.valueOf(problem(response).get("type"))
+                : response.statusCode() + " " + contentType(response);
+    }
+
+    /**
+     * Every failure the gateway maps to a problem (Problems), as the dead letter route answers it: the mapping's
+     * every outcome is in the document, also one no real call here provokes (500 internal, a failure of the gateway
+     * itself). The real answers of each are validated by the tests above.
      */
     @Test
     void every_problem_the_gateway_can_answer_is_described() {
