@@ -342,6 +342,15 @@ public final class DisposableBroker implements Broker, AutoCloseable {
         }
     }
 
+    /**
+     * Runs a bash script in which {@code rabbitmqctl} is this node's (as an operator types it), with these variables
+     * set; its standard output, or an exception when it fails.
+     */
+    public String shell(String script, Map<String, String> variables) {
+        String rabbitmqctl = "rabbitmqctl() { '" + script("rabbitmqctl") + "' -n '" + node + "' \"$@\"; }\n";
+        return run(List.of("bash", "-euo", "pipefail", "-c", rabbitmqctl + script), COMMAND_TIMEOUT, variables);
+    }
+
     /** Runs {@code rabbitmqctl -n <node> <arguments>}; its standard output, or an exception when it fails. */
     public String rabbitmqctl(String... arguments) {
         List<String> command = new ArrayList<>(List.of(script("rabbitmqctl").toString(), "-n", node));
@@ -573,6 +582,10 @@ public final class DisposableBroker implements Broker, AutoCloseable {
     }
 
     private String run(List<String> command, Duration timeout) {
+        return run(command, timeout, Map.of());
+    }
+
+    private String run(List<String> command, Duration timeout, Map<String, String> variables) {
         Path output = null;
         Path errors = null;
         try {
@@ -584,6 +597,7 @@ public final class DisposableBroker implements Broker, AutoCloseable {
                     .redirectError(errors.toFile());
             builder.environment().keySet().removeIf(key -> key.startsWith("RABBITMQ_") || key.startsWith("ERL_"));
             builder.environment().putAll(nodeEnvironment);
+            builder.environment().putAll(variables);
             Process process = builder.start();
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
