@@ -52,9 +52,8 @@ def main():
                                            credentials=pika.PlainCredentials(args.user, args.password))
     connection = pika.BlockingConnection(parameters)
     channel = connection.channel()
-    # durable, as fibonacci-server declares it: a queue declared twice with different arguments is refused,
-    # and this way the tutorial's server and ours can serve the same queue
-    channel.queue_declare(queue=args.queue, durable=True)
+    # as the tutorial's Python server declares it today: durable, a quorum queue
+    channel.queue_declare(queue=args.queue, durable=True, arguments={'x-queue-type': 'quorum'})
     channel.basic_qos(prefetch_count=1)
     channel.basic_consume(queue=args.queue, on_message_callback=on_request)
     print(f'ready: awaiting RPC requests on {args.queue}', flush=True)

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -104,16 +105,27 @@ class CamelRunTest {
 
     @Test
     @Timeout(value = 5, unit = TimeUnit.MINUTES)
-    void with_dev_an_edited_route_file_is_reloaded_without_a_restart(@TempDir Path project) throws IOException {
+    void with_dev_and_rpc_role_client_an_edited_route_file_is_reloaded_without_a_restart(@TempDir Path project) throws IOException {
         for (String sources : List.of("src/main/resources", "src/main/java")) {
             copyTree(PROJECT.resolve(sources), project.resolve(sources));
         }
         Path routes = project.resolve(ROUTES);
         JsonAnswerRevision.revise(routes, 1);
 
-        try (ApplicationProcess camelRun = CamelCli.run("camel-run-dev", CamelRunCommand.fromReadme() + " --dev",
-                project, queues())) {
+        // RPC_ROLE as with the jar: this camel run is only the gateway, in front of a server of the test's own
+        Map<String, String> gateway = new HashMap<>(queues());
+        gateway.put("RPC_ROLE", "client");
+        Map<String, String> serverProperties = RunningApplication.isolatedProperties(queue);
+        serverProperties.put("rpc.role", "server");
+        try (RunningApplication server = RunningApplication.start(serverProperties);
+             ApplicationProcess camelRun = CamelCli.run("camel-run-dev", CamelRunCommand.fromReadme() + " --dev",
+                     project, gateway)) {
             assertEquals(1, JsonAnswerRevision.of(camelRun.baseUri()));
+            Scrape gatewayMetrics = Scrape.of(camelRun.uri("/observe/metrics"));
+            assertEquals(0.0, gatewayMetrics.value("fibonacci_rpc_server_requests_total", "outcome", "ok"),
+                    "with RPC_ROLE=client, camel run runs no server route: the test's server answered");
+            assertEquals(1.0, Scrape.of(server.uri("/observe/metrics"))
+                    .value("fibonacci_rpc_server_requests_total", "outcome", "ok"), "the test's server answered");
 
             JsonAnswerRevision.revise(routes, 2);
 

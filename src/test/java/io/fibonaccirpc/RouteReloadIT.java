@@ -13,6 +13,7 @@ import java.util.stream.Stream;
 
 import io.fibonaccirpc.support.ApplicationProcess;
 import io.fibonaccirpc.support.JsonAnswerRevision;
+import io.fibonaccirpc.support.Rabbitmqctl;
 import io.fibonaccirpc.support.RunningApplication;
 import io.fibonaccirpc.support.TestBroker;
 import org.junit.jupiter.api.AfterEach;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 import static io.fibonaccirpc.support.Http.get;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The packaged jar with its routes in a directory (ROUTES_DIR) instead of the jar: with the dev profile
@@ -32,6 +34,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class RouteReloadIT {
 
     private static final Path ROUTES = Path.of("src", "main", "resources", "routes");
+    /** application.properties' rpc.server.consumers. */
+    private static final int SERVER_CONSUMERS = 2;
+    /** The dev profile's reload: Camel's file watcher, then the route file loaded again. */
+    private static final Duration RELOAD_LIMIT = Duration.ofSeconds(5);
 
     @TempDir
     Path routes;
@@ -73,11 +79,24 @@ class RouteReloadIT {
             assertEquals(1, JsonAnswerRevision.of(dev.baseUri()));
             assertEquals(1, JsonAnswerRevision.of(production.baseUri()));
 
+            // the server route's consumers, as the broker knows them: a route started again consumes anew
+            await("the dev server consumes").atMost(Duration.ofSeconds(10))
+                    .until(() -> consumerTags(devQueue).size() == SERVER_CONSUMERS);
+            List<String> consumersBefore = consumerTags(devQueue);
+
+            long edited = System.nanoTime();
             JsonAnswerRevision.revise(routes, 2);
 
             await("the dev application answers with the edited route").atMost(Duration.ofSeconds(30))
-                    .pollInterval(Duration.ofMillis(200))
+                    .pollInterval(Duration.ofMillis(100))
                     .until(() -> JsonAnswerRevision.of(dev.baseUri()) == 2);
+            long reloadMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - edited);
+            System.out.printf("the edited route answered %d ms after the file was saved%n", reloadMillis);
+            assertTrue(reloadMillis < RELOAD_LIMIT.toMillis(), "the edited route answers within "
+                    + RELOAD_LIMIT.toSeconds() + " s of the save (the README says about two seconds): "
+                    + reloadMillis + " ms");
+            assertEquals(consumersBefore, consumerTags(devQueue), "the routes of the other files kept running: the "
+                    + "server route's consumers are the same ones");
             HttpResponse<String> text = get(dev.uri("/fib/30"));
             assertEquals(200, text.statusCode(), text.body());
             assertEquals("832040", text.body());
@@ -91,5 +110,11 @@ class RouteReloadIT {
         } finally {
             ApplicationProcess.closeAll(processes);
         }
+    }
+
+    private static List<String> consumerTags(String queue) {
+        return Rabbitmqctl.forTestBroker().list("list_consumers", "queue_name", "consumer_tag").stream()
+                .filter(consumer -> queue.equals(consumer.get("queue_name")))
+                .map(consumer -> String.valueOf(consumer.get("consumer_tag"))).sorted().toList();
     }
 }
