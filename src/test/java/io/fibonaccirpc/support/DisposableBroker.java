@@ -400,6 +400,26 @@ public final class DisposableBroker implements Broker, AutoCloseable {
         rabbitmqctl("stop_app");
     }
 
+    /**
+     * Pauses the node's Erlang VM (SIGSTOP): its sockets stay open and the kernel still accepts connections on its
+     * ports, but it answers nothing until {@link #resume()}.
+     */
+    public void pause() {
+        signal("STOP");
+    }
+
+    /** Resumes a node paused by {@link #pause()} (SIGCONT). */
+    public void resume() {
+        signal("CONT");
+    }
+
+    private void signal(String signal) {
+        if (osPid < 0) {
+            throw new IllegalStateException(node + " has no known OS process");
+        }
+        run(List.of("kill", "-" + signal, Long.toString(osPid)), COMMAND_TIMEOUT);
+    }
+
     /** Starts the RabbitMQ application again; returns once the AMQP port accepts connections. */
     public void startApp() {
         rabbitmqctl("start_app");
