@@ -95,6 +95,15 @@ public final class DisposableBroker implements Broker, AutoCloseable {
     }
 
     /**
+     * Starts a fresh node that listens for TLS as {@link #startWithTls()} does, with a certificate whose subject
+     * alternative names are these instead ({@code DNS:elsewhere.example}, say): for a client that connects by a
+     * name the certificate does not hold.
+     */
+    public static DisposableBroker startWithTls(String subjectAltNames) {
+        return start(true, null, subjectAltNames);
+    }
+
+    /**
      * Starts a fresh node with this Erlang cookie instead of one of its own: nodes that share a cookie can form a
      * cluster (see {@link DisposableCluster}).
      */
@@ -107,6 +116,10 @@ public final class DisposableBroker implements Broker, AutoCloseable {
     }
 
     private static DisposableBroker start(boolean tls, String erlangCookie) {
+        return start(tls, erlangCookie, "DNS:localhost,IP:127.0.0.1");
+    }
+
+    private static DisposableBroker start(boolean tls, String erlangCookie, String subjectAltNames) {
         String name = "fibtest-" + UUID.randomUUID().toString().substring(0, 8);
         DisposableBroker broker = new DisposableBroker(name + "@localhost", freePort(), freePort(),
                 ROOT.resolve(name), scriptsFolder());
@@ -114,7 +127,7 @@ public final class DisposableBroker implements Broker, AutoCloseable {
         try {
             if (tls) {
                 broker.tlsPort = freePort();
-                broker.makeCertificates();
+                broker.makeCertificates(subjectAltNames);
             }
             broker.writeFiles();
             if (erlangCookie != null) {
@@ -215,12 +228,12 @@ public final class DisposableBroker implements Broker, AutoCloseable {
         }
     }
 
-    /** A CA of the node's own and a server certificate for localhost and 127.0.0.1 it signed (openssl, keytool). */
-    private void makeCertificates() {
+    /** A CA of the node's own and a server certificate for these names it signed (openssl, keytool). */
+    private void makeCertificates(String subjectAltNames) {
         Path tls = folder.resolve("tls");
         try {
             Files.createDirectories(tls);
-            Files.writeString(tls.resolve("server.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
+            Files.writeString(tls.resolve("server.ext"), "subjectAltName=" + subjectAltNames + "\n");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -247,6 +260,25 @@ public final class DisposableBroker implements Broker, AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * Gives the node's TLS listener a new certificate for these subject alternative names, signed by the same CA
+     * with the same key, and restarts the RabbitMQ application so that new connections get it (the node's
+     * connections are closed meanwhile, as with {@link #stopApp()}).
+     */
+    public void replaceTlsCertificate(String subjectAltNames) {
+        Path tls = folder.resolve("tls");
+        try {
+            Files.writeString(tls.resolve("server.ext"), "subjectAltName=" + subjectAltNames + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        run(tls, "openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+                "-CAcreateserial", "-days", "2", "-extfile", "server.ext", "-out", "server.pem");
+        stopApp();
+        rabbitmqctl("eval", "ssl:clear_pem_cache().");
+        startApp();
     }
 
     /** The TLS (amqps) port of a node started with {@link #startWithTls()}. */
@@ -375,6 +407,26 @@ public final class DisposableBroker implements Broker, AutoCloseable {
     /** Stops the RabbitMQ application: every connection is closed, the port refuses new ones. */
     public void stopApp() {
         rabbitmqctl("stop_app");
+    }
+
+    /**
+     * Pauses the node's Erlang VM (SIGSTOP): its sockets stay open and the kernel still accepts connections on its
+     * ports, but it answers nothing until {@link #resume()}.
+     */
+    public void pause() {
+        signal("STOP");
+    }
+
+    /** Resumes a node paused by {@link #pause()} (SIGCONT). */
+    public void resume() {
+        signal("CONT");
+    }
+
+    private void signal(String signal) {
+        if (osPid < 0) {
+            throw new IllegalStateException(node + " has no known OS process");
+        }
+        run(List.of("kill", "-" + signal, Long.toString(osPid)), COMMAND_TIMEOUT);
     }
 
     /** Starts the RabbitMQ application again; returns once the AMQP port accepts connections. */

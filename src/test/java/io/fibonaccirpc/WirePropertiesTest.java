@@ -1,0 +1,160 @@
+package io.fibonaccirpc;
+
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeoutException;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.Delivery;
+import io.fibonaccirpc.support.Http;
+import io.fibonaccirpc.support.RecordingReplyServer;
+import io.fibonaccirpc.support.RunningApplication;
+import io.fibonaccirpc.support.TestBroker;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * "The RPC on the wire", as a plain AMQP consumer receives it: a request our gateway published, consumed from the
+ * request queue, and a reply our server published, consumed from a reply queue of the test's own.
+ */
+class WirePropertiesTest {
+
+    private static final long REPLY_TIMEOUT_MILLIS = 4000;
+    /** AMQP delivery mode 1: the broker keeps the message in memory only. */
+    private static final int NON_PERSISTENT = 1;
+
+    private final String queue = RunningApplication.newQueueName();
+
+    @AfterEach
+    void deleteQueues() {
+        TestBroker.get().deleteQueues(queue, queue + ".dead-letters");
+    }
+
+    @Test
+    void requests_are_published_non_persistent_with_the_callers_time_left_as_expiration_and_rpc_deadline() {
+        Map<String, String> properties = RunningApplication.isolatedProperties(queue);
+        properties.put("rpc.role", "client");
+        properties.put("rpc.reply-timeout", Long.toString(REPLY_TIMEOUT_MILLIS));
+        try (RecordingReplyServer server = RecordingReplyServer.on(TestBroker.get(), queue);
+             RunningApplication gateway = RunningApplication.start(properties)) {
+            long before = System.currentTimeMillis();
+            HttpResponse<String> response = Http.get(gateway.uri("/fib/7"));
+            long after = System.currentTimeMillis();
+
+            assertEquals(200, response.statusCode(), response.body());
+            assertEquals("13", response.body());
+            assertEquals(1, server.received().size());
+            Delivery request = server.received().get(0);
+            AMQP.BasicProperties wire = request.getProperties();
+            System.out.println("the request as a consumer receives it: " + wire + ", routing key "
+                    + request.getEnvelope().getRoutingKey() + ", exchange '" + request.getEnvelope().getExchange() + "'");
+            assertEquals(NON_PERSISTENT, wire.getDeliveryMode(), "delivery mode of " + wire);
+            assertEquals(Long.toString(REPLY_TIMEOUT_MILLIS), wire.getExpiration());
+            Object deadline = wire.getHeaders().get(RpcCallTemplate.DEADLINE_HEADER);
+            assertInstanceOf(Long.class, deadline, "rpc-deadline is an integer: " + wire.getHeaders());
+            assertTrue((Long) deadline >= before + REPLY_TIMEOUT_MILLIS && (Long) deadline <= after + REPLY_TIMEOUT_MILLIS,
+                    "rpc-deadline " + deadline + " is the publish time plus the reply timeout, between "
+                            + (before + REPLY_TIMEOUT_MILLIS) + " and " + (after + REPLY_TIMEOUT_MILLIS));
+            assertEquals("", request.getEnvelope().getExchange(), "published on the default exchange");
+            assertEquals(queue, request.getEnvelope().getRoutingKey());
+            assertEquals("7", new String(request.getBody(), StandardCharsets.UTF_8));
+            assertNotNull(wire.getCorrelationId());
+            assertTrue(wire.getReplyTo().startsWith(queue + RpcCallTemplate.REPLY_QUEUE_INFIX), wire.getReplyTo());
+        }
+    }
+
+    @Test
+    void replies_are_published_non_persistent_as_text_plain_with_the_correlation_id_and_no_headers() throws Exception {
+        Map<String, String> properties = RunningApplication.isolatedProperties(queue);
+        properties.put("rpc.role", "server");
+        try (RunningApplication server = RunningApplication.start(properties);
+             RawCaller caller = new RawCaller()) {
+            String correlationId = UUID.randomUUID().toString();
+            Delivery reply = caller.call(queue, "30", correlationId);
+
+            AMQP.BasicProperties wire = reply.getProperties();
+            System.out.println("the reply as a consumer receives it: " + wire);
+            assertEquals("832040", new String(reply.getBody(), StandardCharsets.UTF_8));
+            assertEquals(NON_PERSISTENT, wire.getDeliveryMode(), "delivery mode of " + wire);
+            assertEquals(correlationId, wire.getCorrelationId());
+            assertEquals("text/plain", wire.getContentType());
+            assertTrue(wire.getHeaders() == null || wire.getHeaders().isEmpty(), "headers of the reply: " + wire.getHeaders());
+            assertEquals(null, wire.getExpiration());
+            assertEquals(caller.replyQueue, reply.getEnvelope().getRoutingKey(), "published to reply_to");
+            assertEquals("", reply.getEnvelope().getExchange(), "published on the default exchange");
+        }
+    }
+
+    @Test
+    void error_replies_are_published_non_persistent_with_the_rpc_error_header_only() throws Exception {
+        Map<String, String> properties = RunningApplication.isolatedProperties(queue);
+        properties.put("rpc.role", "server");
+        try (RunningApplication server = RunningApplication.start(properties);
+             RawCaller caller = new RawCaller()) {
+            String correlationId = UUID.randomUUID().toString();
+            Delivery reply = caller.call(queue, "abc", correlationId);
+
+            AMQP.BasicProperties wire = reply.getProperties();
+            System.out.println("the error reply as a consumer receives it: " + wire);
+            assertEquals(NON_PERSISTENT, wire.getDeliveryMode(), "delivery mode of " + wire);
+            assertEquals(correlationId, wire.getCorrelationId());
+            assertEquals("text/plain", wire.getContentType());
+            assertNotNull(wire.getHeaders(), "the error reply has its rpc-error header");
+            assertEquals(Map.of("rpc-error", "INVALID_ARGUMENT"), stringValues(wire.getHeaders()));
+        }
+    }
+
+    private static Map<String, String> stringValues(Map<String, Object> headers) {
+        return headers.entrySet().stream()
+                .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, entry -> String.valueOf(entry.getValue())));
+    }
+
+    /** A tutorial client: its own exclusive, server-named callback queue (amq.gen-...), replies received raw. */
+    private static final class RawCaller implements AutoCloseable {
+
+        private final Connection connection = TestBroker.get().connect();
+        private final Channel channel;
+        private final String replyQueue;
+        private final List<Delivery> replies = new CopyOnWriteArrayList<>();
+
+        RawCaller() throws IOException {
+            channel = connection.createChannel();
+            replyQueue = channel.queueDeclare("", false, true, true, null).getQueue();
+            channel.basicConsume(replyQueue, true, (tag, delivery) -> replies.add(delivery), tag -> {
+            });
+        }
+
+        Delivery call(String queue, String body, String correlationId) throws IOException {
+            await("a server consumes " + queue).atMost(Duration.ofSeconds(10))
+                    .until(() -> TestBroker.get().consumerCount(queue) > 0);
+            // headers of a request never travel back in its reply
+            Map<String, Object> headers = Map.of("x-custom", "from the request",
+                    RpcCallTemplate.DEADLINE_HEADER, System.currentTimeMillis() + 10_000,
+                    "traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+            channel.basicPublish("", queue, new AMQP.BasicProperties.Builder().correlationId(correlationId)
+                    .replyTo(replyQueue).headers(headers).build(), body.getBytes(StandardCharsets.UTF_8));
+            await("the reply to " + body).atMost(Duration.ofSeconds(10)).until(() -> !replies.isEmpty());
+            assertEquals(1, replies.size(), "one reply: " + replies);
+            return replies.get(0);
+        }
+
+        @Override
+        public void close() throws IOException, TimeoutException {
+            connection.close();
+        }
+    }
+}
