@@ -20,6 +20,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import static io.fibonaccirpc.support.Http.contentType;
@@ -94,9 +95,11 @@ class FibonacciGatewayTest {
         assertEquals(FIBONACCI.of(100_000).toString(), json(response.body()).get("fibonacci"));
     }
 
+    /** Not a decimal integer: invalid-argument; a decimal integer outside 0 to FIBONACCI_MAX_N: out-of-range. */
     @ParameterizedTest
-    @ValueSource(strings = { "abc", "-1", "100001", "1.5", "99999999999999999999", "%20", "0x10" })
-    void refuses_a_bad_n_with_400_problem_json(String n) {
+    @CsvSource({ "abc, invalid-argument", "-1, out-of-range", "100001, out-of-range", "1.5, invalid-argument",
+            "99999999999999999999, out-of-range", "%20, invalid-argument", "0x10, invalid-argument" })
+    void refuses_a_bad_n_with_400_problem_json_of_its_kind(String n, String kind) {
         HttpResponse<String> response = get(application.uri("/fib/" + n));
         REPORT.row("bad n: " + n)
                 .injected("GET /fib/" + n)
@@ -110,7 +113,7 @@ class FibonacciGatewayTest {
         Map<String, Object> problem = json(response.body());
         assertEquals(400, problem.get("status"));
         assertEquals("Invalid n", problem.get("title"));
-        assertTrue(((String) problem.get("type")).startsWith("urn:fibonacci-rpc:problem:"), problem.toString());
+        assertEquals("urn:fibonacci-rpc:problem:" + kind, problem.get("type"), problem.toString());
         assertTrue(((String) problem.get("detail")).contains("0 to 100000"), problem.toString());
     }
 
@@ -208,7 +211,7 @@ class FibonacciGatewayTest {
             Map<String, Object> problem = json(response.body());
             assertEquals("urn:fibonacci-rpc:problem:no-queue", problem.get("type"));
             assertTrue(((String) problem.get("detail")).contains(queue), problem.toString());
-            assertTrue(response.headers().firstValue("Retry-After").isPresent());
+            assertEquals("5", response.headers().firstValue("Retry-After").orElse(null), "Retry-After");
             assertTrue(waited.toMillis() < 1000, "in well under the reply timeout, waited " + waited);
         }
     }
@@ -224,6 +227,7 @@ class FibonacciGatewayTest {
             assertEquals(503, response.statusCode());
             Map<String, Object> problem = json(response.body());
             assertEquals("urn:fibonacci-rpc:problem:no-server", problem.get("type"));
+            assertEquals("5", response.headers().firstValue("Retry-After").orElse(null), "Retry-After");
             assertTrue(waited.toMillis() < 1000, "in well under the reply timeout, waited " + waited);
             assertEquals(0, TestBroker.get().queueDepth(queue), "nothing waits to be computed for nobody");
             assertEquals(0, TestBroker.get().queueDepth(gateway.deadLetterQueue()), "nothing was published");

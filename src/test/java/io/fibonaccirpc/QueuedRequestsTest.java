@@ -1,5 +1,6 @@
 package io.fibonaccirpc;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -13,6 +14,7 @@ import io.fibonaccirpc.support.RunningApplication;
 import io.fibonaccirpc.support.TestBroker;
 import org.junit.jupiter.api.Test;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -31,7 +33,9 @@ class QueuedRequestsTest {
         try (AmqpRpcCaller caller = AmqpRpcCaller.withCallbackQueue(queue)) {
             List<CompletableFuture<AmqpRpcCaller.Reply>> replies = IntStream.rangeClosed(20, 29)
                     .mapToObj(n -> caller.call(Integer.toString(n))).toList();
-            assertEquals(10, TestBroker.get().queueDepth(queue), "the requests wait in the queue");
+            // published without confirms on the caller's connection: the broker counts them a moment later
+            await("the requests wait in the queue").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> TestBroker.get().queueDepth(queue), depth -> depth == 10);
 
             Map<String, String> properties = RunningApplication.isolatedProperties(queue);
             properties.put("rpc.role", "server");

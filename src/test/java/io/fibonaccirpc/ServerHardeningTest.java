@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
@@ -20,6 +21,7 @@ import io.fibonaccirpc.support.AmqpRpcCaller;
 import io.fibonaccirpc.support.FaultReport;
 import io.fibonaccirpc.support.RunningApplication;
 import io.fibonaccirpc.support.TestBroker;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -37,6 +39,8 @@ class ServerHardeningTest {
 
     private static final Fibonacci FIBONACCI = new Fibonacci(Fibonacci.DEFAULT_MAX_N);
     private static final FaultReport REPORT = FaultReport.of(ServerHardeningTest.class);
+    /** How long after a later request's reply a reply that should never come is still looked for. */
+    private static final Duration QUIET = Duration.ofSeconds(1);
     private static final String COMPUTED_TWICE = "replies whose call was already answered, that is computed twice";
 
     private static RunningApplication server;
@@ -92,6 +96,9 @@ class ServerHardeningTest {
             publishRaw("30", new AMQP.BasicProperties.Builder().correlationId("c1").replyTo(victim));
 
             GetResponse deadLetter = awaitDeadLetter();
+            // a good request after it: once the server has answered that, and for a while after, nothing is in victim
+            AmqpRpcCaller.Reply good = FaultReport.outcomeWithin(caller.call("20"), Duration.ofSeconds(5));
+            boolean victimUntouched = staysTrue(() -> channel.queueDeclarePassive(victim).getMessageCount() == 0);
             REPORT.row("poison: forbidden reply_to")
                     .injected("a raw AMQP request 30 whose reply_to is another application's queue")
                     .unanswerable(1)
@@ -101,7 +108,11 @@ class ServerHardeningTest {
             assertEquals("urn:fibonacci-rpc:problem:forbidden-reply-to",
                     deadLetter.getProps().getHeaders().get("rpc-error-reason").toString());
             assertEquals(victim, deadLetter.getProps().getHeaders().get("rpc-reply-to").toString());
-            assertEquals(0, channel.queueDeclarePassive(victim).getMessageCount(), "nothing written to the victim");
+            assertNotNull(good, "no reply within 5 s to the good request published after the refused one");
+            assertEquals("6765", good.body(), "the good request's reply");
+            assertTrue(victimUntouched, "nothing written to the victim, up to " + QUIET.toMillis() + " ms after the "
+                    + "server answered a later request: " + channel.queueDeclarePassive(victim).getMessageCount()
+                    + " messages");
         } finally {
             TestBroker.get().deleteQueues(victim);
         }
@@ -117,6 +128,10 @@ class ServerHardeningTest {
                         .headers(Map.of("rpc-deadline", System.currentTimeMillis() - 1000)));
 
         await().atMost(Duration.ofSeconds(5)).until(() -> counters.expiredRequests().sum() == expiredBefore + 1);
+        // a good request after it, on the same reply queue: its reply is the only one that comes, even a while after
+        int unmatchedBefore = caller.unmatchedReplies().size();
+        AmqpRpcCaller.Reply good = FaultReport.outcomeWithin(caller.call("20"), Duration.ofSeconds(5));
+        boolean noReply = staysTrue(() -> !reply.isDone() && caller.unmatchedReplies().size() == unmatchedBefore);
         REPORT.row("poison: past its deadline")
                 .injected("a raw AMQP request 30 whose rpc-deadline passed a second before it was published")
                 .unanswerable(1)
@@ -124,7 +139,11 @@ class ServerHardeningTest {
                 .callersSaw("no reply; dropped uncomputed (the server's count of expired requests went up by "
                         + (counters.expiredRequests().sum() - expiredBefore) + ")")
                 .record();
-        assertFalse(reply.isDone(), "nobody is answered for a caller who gave up");
+        assertNotNull(good, "no reply within 5 s to the good request published after the expired one");
+        assertEquals("6765", good.body(), "the good request's reply");
+        assertTrue(noReply, "nobody is answered for a caller who gave up, up to " + QUIET.toMillis() + " ms after the "
+                + "server answered a later request: " + (reply.isDone() ? reply.join() : caller.unmatchedReplies()));
+        assertEquals(expiredBefore + 1, counters.expiredRequests().sum(), "expired requests counted");
         assertEquals(0, TestBroker.get().queueDepth(server.queue()));
         assertEquals(0, TestBroker.get().queueDepth(server.deadLetterQueue()));
     }
@@ -237,6 +256,19 @@ class ServerHardeningTest {
         assertEquals("text/plain", reply.contentType());
         assertTrue(reply.headers().isEmpty(), "reply headers: " + reply.headers());
         assertEquals(0, TestBroker.get().queueDepth(server.deadLetterQueue()));
+    }
+
+    /**
+     * Whether the condition holds for {@link #QUIET} on end (polled): a reply that was still on its way when the
+     * server had answered a later request would come within that.
+     */
+    private static boolean staysTrue(Callable<Boolean> condition) {
+        try {
+            await().during(QUIET).atMost(QUIET.plusSeconds(1)).pollInterval(Duration.ofMillis(20)).until(condition);
+            return true;
+        } catch (ConditionTimeoutException e) {
+            return false;
+        }
     }
 
     private static void publishRaw(String body, AMQP.BasicProperties.Builder properties) throws Exception {

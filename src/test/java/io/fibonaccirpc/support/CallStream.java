@@ -37,9 +37,12 @@ import static org.awaitility.Awaitility.await;
  */
 public final class CallStream implements AutoCloseable {
 
-    /** One call as its caller saw it. {@code status} is -1 and {@code failure} set when no HTTP answer came. */
+    /**
+     * One call as its caller saw it. {@code status} is -1 and {@code failure} set when no HTTP answer came;
+     * {@code retryAfter} is the answer's {@code Retry-After} header, null without one.
+     */
     public record Call(int index, int n, long startNanos, long endNanos, int status, String contentType, String body,
-                       String failure) {
+                       String retryAfter, String failure) {
 
         public boolean answered() {
             return failure == null;
@@ -69,6 +72,16 @@ public final class CallStream implements AutoCloseable {
 
         public boolean problemJson() {
             return contentType != null && contentType.startsWith("application/problem+json");
+        }
+
+        /** The {@code type} of a problem answer, null for any other answer. */
+        public String problemType() {
+            return problemJson() ? String.valueOf(Http.json(body).get("type")) : null;
+        }
+
+        /** Whether this is a problem answer of this status and {@code urn:fibonacci-rpc:problem:<kind>}. */
+        public boolean isProblem(int status, String kind) {
+            return this.status == status && ("urn:fibonacci-rpc:problem:" + kind).equals(problemType());
         }
 
         @Override
@@ -211,9 +224,10 @@ public final class CallStream implements AutoCloseable {
         long started = System.nanoTime();
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
                 .handle((response, failure) -> failure != null
-                        ? new Call(index, n, started, System.nanoTime(), -1, null, null, failure.toString())
+                        ? new Call(index, n, started, System.nanoTime(), -1, null, null, null, failure.toString())
                         : new Call(index, n, started, System.nanoTime(), response.statusCode(),
-                                response.headers().firstValue("Content-Type").orElse(""), response.body(), null));
+                                response.headers().firstValue("Content-Type").orElse(""), response.body(),
+                                response.headers().firstValue("Retry-After").orElse(null), null));
     }
 
     /** fib(n) as decimal text. */
@@ -258,7 +272,7 @@ public final class CallStream implements AutoCloseable {
         }
         List<Call> all = new ArrayList<>(calls);
         for (Pending call : pending.values()) {
-            all.add(new Call(call.index(), call.n(), call.startNanos(), System.nanoTime(), -1, null, null,
+            all.add(new Call(call.index(), call.n(), call.startNanos(), System.nanoTime(), -1, null, null, null,
                     "still unanswered when the stream stopped"));
         }
         all.sort(Comparator.comparingInt(Call::index));

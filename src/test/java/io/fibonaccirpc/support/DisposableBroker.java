@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -468,12 +469,22 @@ public final class DisposableBroker implements Broker, AutoCloseable {
      * or else the broker's {@code peer -> broker}) contains this text; returns how many it closed.
      */
     public int closeConnectionsMatching(String namePart, String reason) {
+        List<String> pids = connectionPidsMatching(namePart);
+        pids.forEach(pid -> closeConnection(pid, reason));
+        return pids.size();
+    }
+
+    /**
+     * The pids, as {@code close_connection} takes them ({@code <node.N.N.N>}), of the client connections whose name
+     * contains this text (as {@link #closeConnectionsMatching} matches them).
+     */
+    public List<String> connectionPidsMatching(String namePart) {
         List<String> matching = connections().entrySet().stream()
                 .filter(connection -> connection.getValue().contains(namePart))
                 .map(Map.Entry::getKey)
                 .toList();
         if (matching.isEmpty()) {
-            return 0;
+            return List.of();
         }
         // close_connection takes the pid as the table output prints it, <node.N.N.N>, not as JSON does
         Map<String, String> pidsByName = new LinkedHashMap<>();
@@ -481,15 +492,12 @@ public final class DisposableBroker implements Broker, AutoCloseable {
                 .map(line -> line.split("\t"))
                 .filter(columns -> columns.length == 2)
                 .forEach(columns -> pidsByName.put(columns[0], columns[1]));
-        int closed = 0;
-        for (String name : matching) {
-            String pid = pidsByName.get(name);
-            if (pid != null) {
-                rabbitmqctl("close_connection", pid, reason);
-                closed++;
-            }
-        }
-        return closed;
+        return matching.stream().map(pidsByName::get).filter(Objects::nonNull).toList();
+    }
+
+    /** {@code rabbitmqctl close_connection} of one connection, by its pid ({@link #connectionPidsMatching}). */
+    public void closeConnection(String pid, String reason) {
+        rabbitmqctl("close_connection", pid, reason);
     }
 
     /**
