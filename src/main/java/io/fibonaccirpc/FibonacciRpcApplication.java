@@ -6,6 +6,8 @@ import java.nio.file.Path;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Starts the gateway and the server routes; {@link FibonacciRpcConfiguration} holds the wiring. The routes
@@ -21,15 +23,39 @@ public final class FibonacciRpcApplication {
     /** The property naming a directory to load the route files from instead of the jar (ROUTES_DIR). */
     public static final String ROUTES_DIR = "routes.dir";
 
+    private static final Logger LOG = LoggerFactory.getLogger(FibonacciRpcApplication.class);
+
     private FibonacciRpcApplication() {
     }
 
     /** The JVM property that sizes the common fork-join pool; see {@link #prepareJvm}. */
     public static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
         prepareJvm();
-        newMain().run(args);
+        try {
+            int status = newMain().run(args);
+            if (status != 0) {
+                System.exit(status);
+            }
+        } catch (Exception | Error failure) {
+            // A start that failed leaves the broker client's threads running, which would keep the JVM up with
+            // nothing in it running: a supervisor waiting for the process to exit would never start it again.
+            LOG.error("fibonacci-rpc did not start: {}", describe(failure));
+            System.exit(1);
+        }
+    }
+
+    /** The failure and its causes in one line: each cause's message, outermost first, repeats left out. */
+    static String describe(Throwable failure) {
+        StringBuilder line = new StringBuilder();
+        for (Throwable cause = failure; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+            String text = cause.getMessage() != null ? cause.getMessage() : cause.getClass().getName();
+            if (line.indexOf(text) < 0) {
+                line.append(line.length() == 0 ? "" : ": ").append(text);
+            }
+        }
+        return line.toString().replaceAll("\\s+", " ");
     }
 
     /**
