@@ -186,7 +186,8 @@ public class RpcCallTemplate extends AsyncRabbitTemplate {
         // to disk
         properties.setDeliveryMode(MessageDeliveryMode.NON_PERSISTENT);
         properties.setExpiration(Long.toString(replyTimeoutMillis));
-        properties.setHeader(DEADLINE_HEADER, System.currentTimeMillis() + replyTimeoutMillis);
+        // as decimal text: every AMQP 0-9-1 client library decodes a string, not all a 64-bit integer (Perl's does not)
+        properties.setHeader(DEADLINE_HEADER, Long.toString(System.currentTimeMillis() + replyTimeoutMillis));
         if (!listening && (Context.isOnEventLoopThread() || !awaitListening(LISTENING_WAIT_MILLIS))) {
             throw new RpcUnavailableException(RpcUnavailableException.Reason.BROKER_UNAVAILABLE,
                     "the gateway is not yet listening for replies again after its connection to the broker was lost");

@@ -9,14 +9,17 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.Delivery;
+import com.rabbitmq.client.LongString;
 import io.fibonaccirpc.support.Http;
 import io.fibonaccirpc.support.RecordingReplyServer;
 import io.fibonaccirpc.support.RunningApplication;
+import io.fibonaccirpc.support.Scrape;
 import io.fibonaccirpc.support.TestBroker;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -64,9 +67,12 @@ class WirePropertiesTest {
                     + request.getEnvelope().getRoutingKey() + ", exchange '" + request.getEnvelope().getExchange() + "'");
             assertEquals(NON_PERSISTENT, wire.getDeliveryMode(), "delivery mode of " + wire);
             assertEquals(Long.toString(REPLY_TIMEOUT_MILLIS), wire.getExpiration());
-            Object deadline = wire.getHeaders().get(RpcCallTemplate.DEADLINE_HEADER);
-            assertInstanceOf(Long.class, deadline, "rpc-deadline is an integer: " + wire.getHeaders());
-            assertTrue((Long) deadline >= before + REPLY_TIMEOUT_MILLIS && (Long) deadline <= after + REPLY_TIMEOUT_MILLIS,
+            Object header = wire.getHeaders().get(RpcCallTemplate.DEADLINE_HEADER);
+            assertInstanceOf(LongString.class, header, "rpc-deadline is a string, which every client library decodes: "
+                    + wire.getHeaders());
+            assertTrue(header.toString().matches("[0-9]+"), "rpc-deadline is decimal text: " + header);
+            long deadline = Long.parseLong(header.toString());
+            assertTrue(deadline >= before + REPLY_TIMEOUT_MILLIS && deadline <= after + REPLY_TIMEOUT_MILLIS,
                     "rpc-deadline " + deadline + " is the publish time plus the reply timeout, between "
                             + (before + REPLY_TIMEOUT_MILLIS) + " and " + (after + REPLY_TIMEOUT_MILLIS));
             assertEquals("", request.getEnvelope().getExchange(), "published on the default exchange");
@@ -118,9 +124,34 @@ class WirePropertiesTest {
         }
     }
 
+    /** Other clients may send the deadline either way: as decimal text, as ours does, or as an integer. */
+    @Test
+    void a_server_reads_rpc_deadline_as_decimal_text_or_as_an_integer() throws Exception {
+        Map<String, String> properties = RunningApplication.isolatedProperties(queue);
+        properties.put("rpc.role", "server");
+        try (RunningApplication server = RunningApplication.start(properties);
+             RawCaller caller = new RawCaller()) {
+            long past = System.currentTimeMillis() - 1000;
+            caller.send(queue, "10", "past as text", Map.of(RpcCallTemplate.DEADLINE_HEADER, Long.toString(past)));
+            caller.send(queue, "11", "past as an integer", Map.of(RpcCallTemplate.DEADLINE_HEADER, past));
+            long future = System.currentTimeMillis() + 10_000;
+            caller.send(queue, "12", "future as text", Map.of(RpcCallTemplate.DEADLINE_HEADER, Long.toString(future)));
+            caller.send(queue, "13", "future as an integer", Map.of(RpcCallTemplate.DEADLINE_HEADER, future));
+
+            await("the two replies").atMost(Duration.ofSeconds(10)).until(() -> caller.replies.size() >= 2);
+            await("the two requests past their deadline dropped").atMost(Duration.ofSeconds(10)).until(() ->
+                    Scrape.of(server.uri("/observe/metrics"))
+                            .value("fibonacci_rpc_server_requests_total", "outcome", "expired") == 2.0);
+            assertEquals(Map.of("future as text", "144", "future as an integer", "233"), caller.replies.stream()
+                    .collect(Collectors.toMap(reply -> reply.getProperties().getCorrelationId(),
+                            reply -> new String(reply.getBody(), StandardCharsets.UTF_8))),
+                    "only the requests whose deadline had not passed are answered");
+        }
+    }
+
     private static Map<String, String> stringValues(Map<String, Object> headers) {
         return headers.entrySet().stream()
-                .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, entry -> String.valueOf(entry.getValue())));
+                .collect(Collectors.toMap(Map.Entry::getKey, entry -> String.valueOf(entry.getValue())));
     }
 
     /** A tutorial client: its own exclusive, server-named callback queue (amq.gen-...), replies received raw. */
@@ -150,6 +181,13 @@ class WirePropertiesTest {
             await("the reply to " + body).atMost(Duration.ofSeconds(10)).until(() -> !replies.isEmpty());
             assertEquals(1, replies.size(), "one reply: " + replies);
             return replies.get(0);
+        }
+
+        void send(String queue, String body, String correlationId, Map<String, Object> headers) throws IOException {
+            await("a server consumes " + queue).atMost(Duration.ofSeconds(10))
+                    .until(() -> TestBroker.get().consumerCount(queue) > 0);
+            channel.basicPublish("", queue, new AMQP.BasicProperties.Builder().correlationId(correlationId)
+                    .replyTo(replyQueue).headers(headers).build(), body.getBytes(StandardCharsets.UTF_8));
         }
 
         @Override
