@@ -11,6 +11,9 @@ import java.math.BigInteger;
  */
 public final class Fibonacci {
 
+    /** The characters of a bad argument an error message quotes. */
+    private static final int QUOTED_INPUT = 32;
+
     public static final int DEFAULT_MAX_N = 100_000;
 
     /** Longer than any int: such an argument is out of range whatever it says. */
@@ -92,6 +95,6 @@ public final class Fibonacci {
     }
 
     private static String abbreviate(String text) {
-        return text.length() <= 32 ? text : text.substring(0, 32) + "... (" + text.length() + " characters)";
+        return InputText.quote(text, QUOTED_INPUT);
     }
 }

@@ -4,6 +4,8 @@ package io.fibonaccirpc;
 public final class RpcReplies {
 
     private static final int MAX_MESSAGE = 512;
+    /** The characters of a reply that is not a value the problem's detail quotes. */
+    private static final int QUOTED_REPLY = 64;
 
     /**
      * @param  errorCode    the {@value RpcError#HEADER} header of the reply, null on success
@@ -19,12 +21,12 @@ public final class RpcReplies {
         if (body == null || body.isEmpty() || !body.chars().allMatch(c -> c >= '0' && c <= '9')) {
             throw new RpcException(RpcError.BAD_REPLY,
                     "the server replied with something other than a decimal value: "
-                            + (body == null ? "no body" : abbreviate(body)));
+                            + (body == null ? "no body" : InputText.quote(body, QUOTED_REPLY)));
         }
         return body;
     }
 
     private static String abbreviate(String text) {
-        return text.length() <= MAX_MESSAGE ? text : text.substring(0, MAX_MESSAGE) + "...";
+        return InputText.quote(text, MAX_MESSAGE);
     }
 }

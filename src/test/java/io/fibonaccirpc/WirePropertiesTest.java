@@ -124,6 +124,24 @@ class WirePropertiesTest {
         }
     }
 
+    @Test
+    void an_error_reply_quotes_a_bad_request_as_printable_text_cut_short() throws Exception {
+        Map<String, String> properties = RunningApplication.isolatedProperties(queue);
+        properties.put("rpc.role", "server");
+        try (RunningApplication server = RunningApplication.start(properties);
+             RawCaller caller = new RawCaller()) {
+            // the start of a serialized Java string, and more
+            String request = "\u00ac\u00ed\u0000\u0005t\u0000\u00021\u001b[0m" + "9".repeat(200) + "x";
+            Delivery reply = caller.call(queue, request, UUID.randomUUID().toString());
+            String message = new String(reply.getBody(), StandardCharsets.UTF_8);
+            System.out.println("the error reply to a serialized object: " + message);
+            assertEquals("INVALID_ARGUMENT", String.valueOf(reply.getProperties().getHeaders().get("rpc-error")));
+            assertTrue(message.chars().noneMatch(Character::isISOControl), "no control byte in: " + message);
+            assertTrue(message.contains("\\u0000\\u0005t"), "control bytes escaped: " + message);
+            assertTrue(message.length() < 130, "cut short: " + message);
+        }
+    }
+
     /** Other clients may send the deadline either way: as decimal text, as ours does, or as an integer. */
     @Test
     void a_server_reads_rpc_deadline_as_decimal_text_or_as_an_integer() throws Exception {
