@@ -85,9 +85,7 @@ class WirePropertiesTest {
 
     @Test
     void replies_are_published_non_persistent_as_text_plain_with_the_correlation_id_and_no_headers() throws Exception {
-        Map<String, String> properties = RunningApplication.isolatedProperties(queue);
-        properties.put("rpc.role", "server");
-        try (RunningApplication server = RunningApplication.start(properties);
+        try (RunningApplication server = startServer();
              RawCaller caller = new RawCaller()) {
             String correlationId = UUID.randomUUID().toString();
             Delivery reply = caller.call(queue, "30", correlationId);
@@ -107,9 +105,7 @@ class WirePropertiesTest {
 
     @Test
     void error_replies_are_published_non_persistent_with_the_rpc_error_header_only() throws Exception {
-        Map<String, String> properties = RunningApplication.isolatedProperties(queue);
-        properties.put("rpc.role", "server");
-        try (RunningApplication server = RunningApplication.start(properties);
+        try (RunningApplication server = startServer();
              RawCaller caller = new RawCaller()) {
             String correlationId = UUID.randomUUID().toString();
             Delivery reply = caller.call(queue, "abc", correlationId);
@@ -126,9 +122,7 @@ class WirePropertiesTest {
 
     @Test
     void an_error_reply_quotes_a_bad_request_as_printable_text_cut_short() throws Exception {
-        Map<String, String> properties = RunningApplication.isolatedProperties(queue);
-        properties.put("rpc.role", "server");
-        try (RunningApplication server = RunningApplication.start(properties);
+        try (RunningApplication server = startServer();
              RawCaller caller = new RawCaller()) {
             // the start of a serialized Java string, and more
             String request = "\u00ac\u00ed\u0000\u0005t\u0000\u00021\u001b[0m" + "9".repeat(200) + "x";
@@ -145,9 +139,7 @@ class WirePropertiesTest {
     /** Other clients may send the deadline either way: as decimal text, as ours does, or as an integer. */
     @Test
     void a_server_reads_rpc_deadline_as_decimal_text_or_as_an_integer() throws Exception {
-        Map<String, String> properties = RunningApplication.isolatedProperties(queue);
-        properties.put("rpc.role", "server");
-        try (RunningApplication server = RunningApplication.start(properties);
+        try (RunningApplication server = startServer();
              RawCaller caller = new RawCaller()) {
             long past = System.currentTimeMillis() - 1000;
             caller.send(queue, "10", "past as text", Map.of(RpcCallTemplate.DEADLINE_HEADER, Long.toString(past)));
@@ -165,6 +157,12 @@ class WirePropertiesTest {
                             reply -> new String(reply.getBody(), StandardCharsets.UTF_8))),
                     "only the requests whose deadline had not passed are answered");
         }
+    }
+
+    private RunningApplication startServer() {
+        Map<String, String> properties = RunningApplication.isolatedProperties(queue);
+        properties.put("rpc.role", "server");
+        return RunningApplication.start(properties);
     }
 
     private static Map<String, String> stringValues(Map<String, Object> headers) {

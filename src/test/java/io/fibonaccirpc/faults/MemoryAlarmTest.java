@@ -130,17 +130,7 @@ class MemoryAlarmTest extends WithDisposableBroker {
             Call before = CallStream.call(gateway.uri("/"), 30, Duration.ofSeconds(10)).get(10, TimeUnit.SECONDS);
             assertTrue(before.right(), "before the alarm: " + before);
 
-            List<Call> duringAlarm;
-            try {
-                broker.setMemoryHighWatermark(0.000001);
-                await("the memory alarm").atMost(Duration.ofSeconds(10)).until(() -> broker.alarms().contains("memory"));
-                List<CompletableFuture<Call>> calls = DURING_ALARM.stream()
-                        .map(n -> CallStream.call(gateway.uri("/"), n, Duration.ofSeconds(10))).toList();
-                duringAlarm = calls.stream().map(CompletableFuture::join).toList();
-            } finally {
-                broker.setMemoryHighWatermark(DisposableBroker.DEFAULT_MEMORY_HIGH_WATERMARK);
-            }
-            await("the alarm cleared").atMost(Duration.ofSeconds(10)).until(() -> broker.alarms().isEmpty());
+            List<Call> duringAlarm = callsDuringAMemoryAlarm(gateway);
             long held = duringAlarm.stream().filter(call -> call.status() == 504).count();
             // the held requests reach the server once the broker reads the gateway's connection again
             await("the held requests dropped by the server").atMost(Duration.ofSeconds(15))
@@ -182,6 +172,20 @@ class MemoryAlarmTest extends WithDisposableBroker {
         }
     }
 
+    /** The calls of {@link #DURING_ALARM}, made at once during a memory alarm; returns once it has cleared. */
+    private static List<Call> callsDuringAMemoryAlarm(RunningApplication gateway) {
+        try {
+            broker.setMemoryHighWatermark(0.000001);
+            await("the memory alarm").atMost(Duration.ofSeconds(10)).until(() -> broker.alarms().contains("memory"));
+            List<CompletableFuture<Call>> calls = DURING_ALARM.stream()
+                    .map(n -> CallStream.call(gateway.uri("/"), n, Duration.ofSeconds(10))).toList();
+            return calls.stream().map(CompletableFuture::join).toList();
+        } finally {
+            broker.setMemoryHighWatermark(DisposableBroker.DEFAULT_MEMORY_HIGH_WATERMARK);
+            await("the alarm cleared").atMost(Duration.ofSeconds(10)).until(() -> broker.alarms().isEmpty());
+        }
+    }
+
     private static long serverCount(RunningApplication server, String outcome) {
         return (long) Scrape.of(server.uri("/observe/metrics")).value("fibonacci_rpc_server_requests_total",
                 "outcome", outcome);
@@ -200,19 +204,8 @@ class MemoryAlarmTest extends WithDisposableBroker {
             Call before = CallStream.call(gateway.uri("/"), 30, Duration.ofSeconds(10)).get(10, TimeUnit.SECONDS);
             assertTrue(before.right(), "before the alarm: " + before);
 
-            List<Call> duringAlarm;
-            long cleared;
-            try {
-                broker.setMemoryHighWatermark(0.000001);
-                await("the memory alarm").atMost(Duration.ofSeconds(10)).until(() -> broker.alarms().contains("memory"));
-                List<CompletableFuture<Call>> calls = DURING_ALARM.stream()
-                        .map(n -> CallStream.call(gateway.uri("/"), n, Duration.ofSeconds(10))).toList();
-                duringAlarm = calls.stream().map(CompletableFuture::join).toList();
-            } finally {
-                broker.setMemoryHighWatermark(DisposableBroker.DEFAULT_MEMORY_HIGH_WATERMARK);
-            }
-            await("the alarm cleared").atMost(Duration.ofSeconds(10)).until(() -> broker.alarms().isEmpty());
-            cleared = System.nanoTime();
+            List<Call> duringAlarm = callsDuringAMemoryAlarm(gateway);
+            long cleared = System.nanoTime();
 
             // the first call answered after the alarm: requests published during the alarm went out on the same
             // connection before it, so the server has received any of them by the time it answers this one
