@@ -21,6 +21,11 @@ public class RpcException extends RuntimeException {
         return new RpcException(RpcError.fromCode(code), message, true);
     }
 
+    /** The body of the error reply that tells a caller of this failure ({@link RpcError#replyBody}). */
+    public String getReplyBody() {
+        return error.replyBody(getMessage());
+    }
+
     public RpcError getError() {
         return error;
     }

@@ -15,7 +15,8 @@ public final class RpcReplies {
      */
     public String value(String errorCode, String body) {
         if (errorCode != null) {
-            String message = body == null || body.isBlank() ? "the server replied " + errorCode : body.strip();
+            String message = body == null || body.isBlank() ? "the server replied " + errorCode
+                    : RpcError.messageOf(errorCode, body.strip());
             throw RpcException.fromReply(errorCode, abbreviate(message));
         }
         if (body == null || body.isEmpty() || !body.chars().allMatch(c -> c >= '0' && c <= '9')) {

@@ -117,6 +117,9 @@ class WirePropertiesTest {
             assertEquals("text/plain", wire.getContentType());
             assertNotNull(wire.getHeaders(), "the error reply has its rpc-error header");
             assertEquals(Map.of("rpc-error", "INVALID_ARGUMENT"), stringValues(wire.getHeaders()));
+            assertEquals("-1 INVALID_ARGUMENT: n must be a decimal integer from 0 to 100000, was abc",
+                    new String(reply.getBody(), StandardCharsets.UTF_8), "the body: -1 (no Fibonacci number), the code, "
+                            + "the message");
         }
     }
 
