@@ -133,12 +133,7 @@ public class AsyncHttpConsumer extends VertxPlatformHttpConsumer {
             if (!response.ended()) {
                 if (exchange.getException() != null) {
                     logFailure(ctx, exchange);
-                    Problem problem = unhandled(exchange);
-                    response.setStatusCode(problem.status()).putHeader("Content-Type", Problem.MEDIA_TYPE);
-                    if (problem.retryAfter() != null) {
-                        response.putHeader("Retry-After", problem.retryAfter().toString());
-                    }
-                    response.end(problem.toJsonText());
+                    end(response, unhandled(exchange));
                     return;
                 }
                 Message message = exchange.getMessage();
@@ -171,6 +166,15 @@ public class AsyncHttpConsumer extends VertxPlatformHttpConsumer {
             doneUoW(exchange);
             releaseExchange(exchange, false);
         }
+    }
+
+    /** Answers with this problem: its status, JSON body and Retry-After. */
+    static void end(HttpServerResponse response, Problem problem) {
+        response.setStatusCode(problem.status()).putHeader("Content-Type", Problem.MEDIA_TYPE);
+        if (problem.retryAfter() != null) {
+            response.putHeader("Retry-After", problem.retryAfter().toString());
+        }
+        response.end(problem.toJsonText());
     }
 
     /**

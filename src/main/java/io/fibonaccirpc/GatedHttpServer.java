@@ -184,10 +184,6 @@ public final class GatedHttpServer extends ServiceSupport implements CamelContex
         }
         Problem problem = Problems.unavailable(RpcUnavailableException.Reason.STOPPING,
                 "the gateway is shutting down; call another one, or again shortly", null);
-        request.response().setStatusCode(problem.status())
-                .putHeader("Content-Type", Problem.MEDIA_TYPE)
-                .putHeader("Retry-After", problem.retryAfter().toString())
-                .putHeader("Connection", "close")
-                .end(problem.toJsonText());
+        AsyncHttpConsumer.end(request.response().putHeader("Connection", "close"), problem);
     }
 }

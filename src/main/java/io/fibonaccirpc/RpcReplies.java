@@ -17,7 +17,7 @@ public final class RpcReplies {
         if (errorCode != null) {
             String message = body == null || body.isBlank() ? "the server replied " + errorCode
                     : RpcError.messageOf(errorCode, body.strip());
-            throw RpcException.fromReply(errorCode, abbreviate(message));
+            throw RpcException.fromReply(errorCode, InputText.quote(message, MAX_MESSAGE));
         }
         if (body == null || body.isEmpty() || !body.chars().allMatch(c -> c >= '0' && c <= '9')) {
             throw new RpcException(RpcError.BAD_REPLY,
@@ -25,9 +25,5 @@ public final class RpcReplies {
                             + (body == null ? "no body" : InputText.quote(body, QUOTED_REPLY)));
         }
         return body;
-    }
-
-    private static String abbreviate(String text) {
-        return InputText.quote(text, MAX_MESSAGE);
     }
 }

@@ -71,12 +71,7 @@ class BrokerTlsHostNameTest {
 
     private static Map<String, String> tlsProperties(DisposableBroker broker) {
         Map<String, String> properties = RunningApplication.isolatedProperties(RunningApplication.newQueueName());
-        properties.putAll(broker.applicationProperties());
-        properties.put("rabbitmq.host", "127.0.0.1");
-        properties.put("rabbitmq.port", Integer.toString(broker.tlsPort()));
-        properties.put("rabbitmq.tls", "true");
-        properties.put("rabbitmq.tls-trust-store", broker.trustStore().toString());
-        properties.put("rabbitmq.tls-trust-store-password", DisposableBroker.TRUST_STORE_PASSWORD);
+        properties.putAll(broker.tlsApplicationProperties("127.0.0.1"));
         return properties;
     }
 

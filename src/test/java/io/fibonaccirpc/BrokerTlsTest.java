@@ -18,12 +18,7 @@ class BrokerTlsTest {
     void the_application_talks_to_the_broker_over_tls_when_configured() {
         try (DisposableBroker broker = DisposableBroker.startWithTls()) {
             Map<String, String> properties = RunningApplication.isolatedProperties(RunningApplication.newQueueName());
-            properties.putAll(broker.applicationProperties());
-            properties.put("rabbitmq.host", "localhost");
-            properties.put("rabbitmq.port", Integer.toString(broker.tlsPort()));
-            properties.put("rabbitmq.tls", "true");
-            properties.put("rabbitmq.tls-trust-store", broker.trustStore().toString());
-            properties.put("rabbitmq.tls-trust-store-password", DisposableBroker.TRUST_STORE_PASSWORD);
+            properties.putAll(broker.tlsApplicationProperties("localhost"));
             try (RunningApplication application = RunningApplication.start(properties)) {
                 HttpResponse<String> response = get(application.uri("/fib/30"));
 

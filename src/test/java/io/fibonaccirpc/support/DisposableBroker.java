@@ -330,6 +330,20 @@ public final class DisposableBroker implements Broker, AutoCloseable {
         return amqpPort;
     }
 
+    /**
+     * The application's broker properties for TLS to this node ({@link #startWithTls}): its TLS port by this host
+     * name, the node's CA as the trust store.
+     */
+    public Map<String, String> tlsApplicationProperties(String host) {
+        Map<String, String> properties = applicationProperties();
+        properties.put("rabbitmq.host", host);
+        properties.put("rabbitmq.port", Integer.toString(tlsPort()));
+        properties.put("rabbitmq.tls", "true");
+        properties.put("rabbitmq.tls-trust-store", trustStore().toString());
+        properties.put("rabbitmq.tls-trust-store-password", TRUST_STORE_PASSWORD);
+        return properties;
+    }
+
     /** The application's broker properties, pointing at this node. */
     public Map<String, String> applicationProperties() {
         Map<String, String> properties = new LinkedHashMap<>();
