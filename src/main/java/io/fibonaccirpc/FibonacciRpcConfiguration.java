@@ -74,6 +74,9 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
     @PropertyInject("fibonacci.max-n")
     private int maxN;
 
+    /** Where the broker's returns of requests go: to the gateway's call template, set up as the routes start. */
+    private final ReturnedRequests returnedRequests = new ReturnedRequests();
+
     /** The values of {@code rpc.queue-type}, as the server route passes them to RabbitMQ ({@code x-queue-type}). */
     static final List<String> QUEUE_TYPES = List.of("classic", "quorum");
 
@@ -105,6 +108,7 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
         Fibonacci fibonacci = new Fibonacci(maxN);
         registry.bind("rabbitConnectionFactory", connectionFactory);
         registry.bind("rabbitAdmin", rabbitAdmin(connectionFactory));
+        registry.bind("returnedRequests", returnedRequests);
         registry.bind("fibonacci", fibonacci);
         registry.bind("timedFibonacci", new TimedFibonacci(fibonacci, metrics.computeDuration()));
         registry.bind("requestAdmission", new RequestAdmission(replyToPattern));
@@ -178,8 +182,10 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
         // the second connection: the gateway's queue probe (see ServerAvailability)
         ((AbstractConnectionFactory) factory.getPublisherConnectionFactory())
                 .setConnectionNameStrategy(f -> "fibonacci-rpc publisher (" + roleName + ")");
-        // a request that no queue takes comes back to the caller (mandatory publish) instead of vanishing
-        factory.setPublisherReturns(true);
+        // a request that no queue takes comes back to its caller (mandatory publish) instead of vanishing: to a
+        // return listener on each channel (ReturnedRequests), not through Spring's publisher returns, which would
+        // put a header of Spring's on every request
+        factory.addChannelListener(returnedRequests);
         if (tls) {
             factory.getRabbitConnectionFactory().useSslProtocol(sslContext());
             factory.getRabbitConnectionFactory().enableHostnameVerification();

@@ -14,9 +14,11 @@ import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageDeliveryMode;
 import org.springframework.amqp.core.MessageProperties;
 import org.springframework.amqp.core.Queue;
+import org.springframework.amqp.core.ReturnedMessage;
 import org.springframework.amqp.rabbit.AsyncRabbitTemplate;
 import org.springframework.amqp.rabbit.RabbitMessageFuture;
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;
+import org.springframework.amqp.rabbit.connection.PublisherCallbackChannel;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.amqp.rabbit.listener.ConsumeOkEvent;
 import org.springframework.amqp.rabbit.listener.DirectMessageListenerContainer;
@@ -112,6 +114,13 @@ public class RpcCallTemplate extends AsyncRabbitTemplate {
         replies.setFailedDeclarationRetryInterval(CONSUMER_RESTART_MILLIS);
         RabbitTemplate requests = new RabbitTemplate(connectionFactory);
         requests.setRoutingKey(requestQueue);
+        // Spring marks every mandatory publish with a header of its own, to find the template of a message the
+        // broker returns through its publisher returns; ours come through ReturnedRequests, matched by
+        // correlation id, so the header stays off the wire
+        requests.addBeforePublishPostProcessors(message -> {
+            message.getMessageProperties().getHeaders().remove(PublisherCallbackChannel.RETURN_LISTENER_CORRELATION_KEY);
+            return message;
+        });
         return new RpcCallTemplate(requests, replies, replyQueue, admin, replyTimeoutMillis, lateReplies);
     }
 
@@ -210,6 +219,15 @@ public class RpcCallTemplate extends AsyncRabbitTemplate {
             inFlight.remove(correlationId);
         });
         return future;
+    }
+
+    /** A returned request of one of this template's calls fails it (no route); others are not this template's. */
+    @Override
+    public void returnedMessage(ReturnedMessage returned) {
+        String correlationId = returned.getMessage().getMessageProperties().getCorrelationId();
+        if (correlationId != null && awaitingReply.contains(correlationId)) {
+            super.returnedMessage(returned);
+        }
     }
 
     @Override

@@ -10,6 +10,7 @@ import org.apache.camel.component.springrabbit.SpringRabbitMQEndpoint;
 import org.apache.camel.component.springrabbit.SpringRabbitMQProducer;
 import org.apache.camel.support.LifecycleStrategySupport;
 import com.rabbitmq.client.ShutdownSignalException;
+import org.springframework.amqp.rabbit.connection.AbstractConnectionFactory;
 import org.springframework.amqp.rabbit.connection.Connection;
 import org.springframework.amqp.rabbit.connection.ConnectionListener;
 import org.springframework.amqp.core.AmqpAdmin;
@@ -48,6 +49,15 @@ public final class RpcCallTemplateInstaller extends LifecycleStrategySupport {
             }
             RpcCallTemplate callTemplate = RpcCallTemplate.create(endpoint.getConnectionFactory(), admin,
                     endpoint.getRoutingKey(), endpoint.getReplyTimeout(), lateReplies);
+            ReturnedRequests returns = context.getRegistry().findSingleByType(ReturnedRequests.class);
+            if (returns == null && endpoint.getConnectionFactory() instanceof AbstractConnectionFactory factory) {
+                // a connection factory not made by FibonacciRpcConfiguration: channels from now on
+                returns = new ReturnedRequests();
+                factory.addChannelListener(returns);
+            }
+            if (returns != null) {
+                returns.deliverTo(callTemplate);
+            }
             ConnectionListener repliesLost = new ConnectionListener() {
                 @Override
                 public void onCreate(Connection connection) {
