@@ -5,10 +5,13 @@ Consumes the RPC queue one request at a time (prefetch 1), computes fib(n) with 
 recursion, publishes the value as decimal text to the request's reply_to with its correlation_id, then
 acknowledges the request. Runs until killed; prints a line starting with "ready" once it consumes.
 
-    rpc_server.py [--host H] [--port P] [--user U] [--password W] [--vhost V] [--queue Q]
+    rpc_server.py [--host H] [--port P] [--user U] [--password W] [--vhost V] [--queue Q] [--declare D]
 
 Every option falls back to an environment variable (RABBITMQ_HOST, RABBITMQ_PORT, RABBITMQ_USERNAME,
-RABBITMQ_PASSWORD, RABBITMQ_VHOST, RPC_QUEUE), then to the tutorial's defaults.
+RABBITMQ_PASSWORD, RABBITMQ_VHOST, RPC_QUEUE, RPC_DECLARE), then to the tutorial's defaults. --declare says
+which of the tutorial's declarations of the queue to make: 'today' (durable, a quorum queue, as the tutorial
+declares it now) or 'legacy' (no arguments: non-durable classic, as it did before). A declaration the broker
+refuses (406: the queue exists with other arguments) ends the server, as it ends the tutorial's.
 """
 import argparse
 import os
@@ -43,6 +46,7 @@ def arguments():
     parser.add_argument('--password', default=env('RABBITMQ_PASSWORD', 'guest'))
     parser.add_argument('--vhost', default=env('RABBITMQ_VHOST', '/'))
     parser.add_argument('--queue', default=env('RPC_QUEUE', 'rpc_queue'))
+    parser.add_argument('--declare', choices=('today', 'legacy'), default=env('RPC_DECLARE', 'today'))
     return parser.parse_args()
 
 
@@ -52,8 +56,12 @@ def main():
                                            credentials=pika.PlainCredentials(args.user, args.password))
     connection = pika.BlockingConnection(parameters)
     channel = connection.channel()
-    # as the tutorial's Python server declares it today: durable, a quorum queue
-    channel.queue_declare(queue=args.queue, durable=True, arguments={'x-queue-type': 'quorum'})
+    if args.declare == 'today':
+        # as the tutorial's Python server declares it today: durable, a quorum queue
+        channel.queue_declare(queue=args.queue, durable=True, arguments={'x-queue-type': 'quorum'})
+    else:
+        # as it did before: no arguments, a non-durable classic queue
+        channel.queue_declare(queue=args.queue)
     channel.basic_qos(prefetch_count=1)
     channel.basic_consume(queue=args.queue, on_message_callback=on_request)
     print(f'ready: awaiting RPC requests on {args.queue}', flush=True)

@@ -71,6 +71,8 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
     private long serverCheckIntervalMillis;
     @PropertyInject("rpc.server.reply-to-pattern")
     private String replyToPattern;
+    @PropertyInject("rpc.server.private-reply-queues")
+    private boolean privateReplyQueues;
     @PropertyInject("fibonacci.max-n")
     private int maxN;
 
@@ -111,7 +113,9 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
         registry.bind("returnedRequests", returnedRequests);
         registry.bind("fibonacci", fibonacci);
         registry.bind("timedFibonacci", new TimedFibonacci(fibonacci, metrics.computeDuration()));
-        registry.bind("requestAdmission", new RequestAdmission(replyToPattern));
+        registry.bind("requestAdmission", privateReplyQueues
+                ? new RequestAdmission(replyToPattern, new PrivateReplyQueues(connectionFactory)::isPrivate)
+                : new RequestAdmission(replyToPattern));
         registry.bind("serverAvailability", serverAvailability);
         registry.bind("rpcReplies", new RpcReplies());
         registry.bind("rpcCounters", counters);
@@ -213,13 +217,9 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
         }
     }
 
-    /**
-     * Declares what the routes declare, and declares it again whenever the connection comes back: after a
-     * broker restart, queues and their arguments are there before the first request.
-     */
+    /** Declares what the routes declare (QueueDeclarations), initialised. */
     private static RabbitAdmin rabbitAdmin(CachingConnectionFactory connectionFactory) {
-        RabbitAdmin admin = new RabbitAdmin(connectionFactory);
-        admin.setRedeclareManualDeclarations(true);
+        RabbitAdmin admin = new QueueDeclarations(connectionFactory);
         admin.afterPropertiesSet();
         return admin;
     }

@@ -1,6 +1,7 @@
 package io.fibonaccirpc;
 
 import java.time.Clock;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 import org.apache.camel.Exchange;
@@ -10,7 +11,8 @@ import org.apache.camel.component.springrabbit.SpringRabbitMQConstants;
 
 /**
  * Decides, before a server computes, whether a request should be: it needs a {@code reply_to} that is a reply
- * address (so no publisher can make the server write into another queue), and a caller still waiting for it.
+ * address (so no publisher can make the server write into another queue): one of the pattern, or a caller's
+ * private reply queue; and a caller still waiting for it.
  * As a {@link Processor} (the server route's {@code admit-request} step, {@code ref: requestAdmission}) it keeps
  * what the route needs once the request's headers are dropped: the exchange variables
  * {@value CallLogging#CORRELATION_ID}, {@value #REPLY_TO} and {@value #VERDICT} (the verdict's name: a plain string, which route predicates compare
@@ -41,14 +43,25 @@ public final class RequestAdmission implements Processor {
     }
 
     private final Pattern replyTo;
+    private final Predicate<String> privateReplyQueue;
     private final Clock clock;
 
+    /** Answers only the reply addresses of the pattern. */
     public RequestAdmission(String replyToPattern) {
-        this(replyToPattern, Clock.systemUTC());
+        this(replyToPattern, queue -> false);
     }
 
-    RequestAdmission(String replyToPattern, Clock clock) {
+    /**
+     * @param privateReplyQueue whether a reply_to outside the pattern is a caller's private reply queue, to be
+     *                          answered too (PrivateReplyQueues)
+     */
+    public RequestAdmission(String replyToPattern, Predicate<String> privateReplyQueue) {
+        this(replyToPattern, privateReplyQueue, Clock.systemUTC());
+    }
+
+    RequestAdmission(String replyToPattern, Predicate<String> privateReplyQueue, Clock clock) {
         this.replyTo = Pattern.compile(replyToPattern);
+        this.privateReplyQueue = privateReplyQueue;
         this.clock = clock;
     }
 
@@ -74,7 +87,7 @@ public final class RequestAdmission implements Processor {
         if (replyTo == null || replyTo.isBlank()) {
             return Verdict.NO_REPLY_TO;
         }
-        if (!this.replyTo.matcher(replyTo).matches()) {
+        if (!this.replyTo.matcher(replyTo).matches() && !privateReplyQueue.test(replyTo)) {
             return Verdict.FORBIDDEN_REPLY_TO;
         }
         Long deadlineMillis = millis(deadline);

@@ -25,8 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The request queue's type (rpc.queue-type): a classic durable queue by default, a quorum queue when switched, as
- * the broker itself reports it. Against the test broker (a single node: quorum queues work there too, with one
+ * The request queue's type (rpc.queue-type): a quorum queue by default (as today's tutorials declare it), a classic
+ * durable queue when switched, as the broker itself reports it. Against the test broker (a single node: quorum queues work there too, with one
  * replica).
  */
 class QueueTypeTest {
@@ -39,16 +39,8 @@ class QueueTypeTest {
     }
 
     @Test
-    void by_default_servers_declare_a_classic_durable_queue() {
+    void by_default_servers_declare_a_quorum_queue_and_calls_are_answered() {
         try (RunningApplication application = RunningApplication.start(RunningApplication.isolatedProperties(queue))) {
-            assertEquals(Map.of("type", "classic", "durable", true), queueTypeAndDurability(queue));
-            assertEquals("832040", get(application.uri("/fib/30")).body());
-        }
-    }
-
-    @Test
-    void switched_to_quorum_servers_declare_a_quorum_queue_and_calls_are_answered() {
-        try (RunningApplication application = RunningApplication.start(properties(queue, "rpc.queue-type", "quorum"))) {
             assertEquals(Map.of("type", "quorum", "durable", true), queueTypeAndDurability(queue));
             assertEquals(Map.of("type", "quorum", "durable", true), queueTypeAndDurability(queue + ".dead-letters"),
                     "the dead-letter queue, declared again on every connection, must not depend on one node either");
@@ -63,6 +55,15 @@ class QueueTypeTest {
                     json(value.body()).get("fibonacci"));
             HttpResponse<String> refused = get(application.uri("/fib/-1"));
             assertEquals(400, refused.statusCode());
+        }
+    }
+
+    @Test
+    void switched_to_classic_servers_declare_a_classic_durable_queue() {
+        try (RunningApplication application = RunningApplication.start(properties(queue, "rpc.queue-type", "classic"))) {
+            assertEquals(Map.of("type", "classic", "durable", true), queueTypeAndDurability(queue));
+            assertEquals(Map.of("type", "classic", "durable", true), queueTypeAndDurability(queue + ".dead-letters"));
+            assertEquals("832040", get(application.uri("/fib/30")).body());
         }
     }
 
@@ -142,7 +143,7 @@ class QueueTypeTest {
     }
 
     /** The queue's type and durability as the broker reports them ({@code rabbitmqctl list_queues}). */
-    private static Map<String, Object> queueTypeAndDurability(String queue) {
+    static Map<String, Object> queueTypeAndDurability(String queue) {
         List<Map<String, Object>> rows = Rabbitmqctl.forTestBroker().list("list_queues", "name", "type", "durable");
         return rows.stream()
                 .filter(row -> queue.equals(row.get("name")))

@@ -44,7 +44,8 @@ class ReplyToPatternTest {
              Connection connection = TestBroker.get().connect()) {
             Channel channel = connection.createChannel();
             channel.queueDeclare(ownReplies, false, true, true, null);
-            String serverNamed = channel.queueDeclare("", false, true, true, null).getQueue();
+            // not exclusive: an exclusive one would be answered as this connection's private reply queue
+            String serverNamed = channel.queueDeclare("", false, false, true, null).getQueue();
             List<Delivery> toOwn = new CopyOnWriteArrayList<>();
             List<Delivery> toServerNamed = new CopyOnWriteArrayList<>();
             channel.basicConsume(ownReplies, true, (tag, delivery) -> toOwn.add(delivery), tag -> {

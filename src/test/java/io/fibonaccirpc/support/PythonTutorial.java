@@ -95,16 +95,33 @@ public final class PythonTutorial {
         }
     }
 
-    /** Starts rpc_server.py on the queue; returns once the broker shows it consuming. Close it to kill it. */
+    /** The tutorial's declarations of the request queue (rpc_server.py --declare). */
+    public enum Declaration {
+        /** Today's: durable, {@code x-queue-type: quorum}. */
+        TODAY,
+        /** Before: no arguments, non-durable classic. */
+        LEGACY
+    }
+
+    /** Starts rpc_server.py on the queue, declared as today; returns once it says it consumes. */
     public Server startServer(String queue) {
+        return startServer(queue, Declaration.TODAY);
+    }
+
+    /**
+     * Starts rpc_server.py on the queue with this declaration; returns once it says it consumes. Close it
+     * to kill it.
+     */
+    public Server startServer(String queue, Declaration declaration) {
         Path out = outputFile(queue, "server.out");
-        Process process = start(List.of(python, "-u", script("rpc_server.py"), "--queue", queue), out, out);
+        Process process = start(List.of(python, "-u", script("rpc_server.py"), "--queue", queue,
+                "--declare", declaration.name().toLowerCase(java.util.Locale.ROOT)), out, out);
         Server server = new Server(process, out);
         try {
             await("the tutorial server consuming " + queue)
                     .atMost(SERVER_READY)
                     .failFast("rpc_server.py exited", () -> !process.isAlive())
-                    .until(() -> TestBroker.get().consumerCount(queue) > 0);
+                    .until(() -> read(out).lines().anyMatch(line -> line.startsWith("ready")));
         } catch (RuntimeException | Error e) {
             server.close();
             throw new AssertionError("the tutorial server did not start; it printed: " + read(out), e);
