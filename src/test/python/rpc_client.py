@@ -1,17 +1,19 @@
 #!/usr/bin/env python3
 """A Fibonacci RPC client in the style of RabbitMQ's RPC tutorial (tutorial six), written with pika.
 
-Publishes each n as decimal text to the RPC queue on the default exchange, with reply_to set to an
-exclusive, server-named callback queue and a fresh uuid as correlation_id, then waits for the reply that
-carries that correlation id. Prints one result per line, in the order of the arguments.
+Publishes each n as given (decimal text, or anything else) to the RPC queue on the default exchange, with
+reply_to set to an exclusive, server-named callback queue and a fresh uuid as correlation_id, then waits for
+the reply that carries that correlation id, and reads its body as the tutorial does: int(body).
 
     rpc_client.py [--host H] [--port P] [--user U] [--password W] [--vhost V] [--queue Q] [--timeout S] n...
 
 Every option falls back to an environment variable (RABBITMQ_HOST, RABBITMQ_PORT, RABBITMQ_USERNAME,
 RABBITMQ_PASSWORD, RABBITMQ_VHOST, RPC_QUEUE, RPC_TIMEOUT), then to the tutorial's defaults.
 
-Exit status: 0 when every call got a value, 1 on an error reply (rpc-error header), 2 when no reply came
-within the timeout.
+Prints one line per n, in order: the value as int() reads it; or, for a reply with the rpc-error header,
+"rpc-error <CODE> <value>", the value as int() reads the body, "unparseable" when it cannot.
+Exit status: 0 when every call got a reply (error replies too), 2 when one got none within the timeout,
+3 on any other failure.
 """
 import argparse
 import os
@@ -21,8 +23,8 @@ import uuid
 
 import pika
 
-EXIT_ERROR_REPLY = 1
 EXIT_TIMEOUT = 2
+EXIT_FAILURE = 3
 
 
 class FibonacciRpcClient:
@@ -46,7 +48,7 @@ class FibonacciRpcClient:
             self.reply = (properties, body)
 
     def call(self, n, timeout):
-        """fib(n) as text; raises RpcError on an error reply, TimeoutError when no reply comes in time."""
+        """The reply's rpc-error header (None for a value) and its body; TimeoutError when no reply comes in time."""
         self.correlation_id = str(uuid.uuid4())
         self.reply = None
         # like the tutorial: no content type, just reply_to and correlation_id
@@ -62,19 +64,18 @@ class FibonacciRpcClient:
                 raise TimeoutError(f'no reply for n={n} within {timeout} s (correlation id {self.correlation_id})')
             self.connection.process_data_events(time_limit=remaining)
         properties, body = self.reply
-        error = (properties.headers or {}).get('rpc-error')
-        if error is not None:
-            raise RpcError(error, body.decode('utf-8', errors='replace'))
-        return body.decode('utf-8')
+        return (properties.headers or {}).get('rpc-error'), body
 
     def close(self):
         self.connection.close()
 
 
-class RpcError(Exception):
-
-    def __init__(self, code, message):
-        super().__init__(f'{code}: {message}')
+def as_the_tutorial_reads(body):
+    """The tutorial's reading of a reply: int() of the body; None when int() refuses it."""
+    try:
+        return int(body)
+    except ValueError:
+        return None
 
 
 def arguments():
@@ -96,16 +97,26 @@ def main():
     args = arguments()
     parameters = pika.ConnectionParameters(host=args.host, port=args.port, virtual_host=args.vhost,
                                            credentials=pika.PlainCredentials(args.user, args.password))
-    client = FibonacciRpcClient(parameters, args.queue)
+    try:
+        client = FibonacciRpcClient(parameters, args.queue)
+    except Exception as e:
+        print(f'failure: {e!r}', file=sys.stderr)
+        return EXIT_FAILURE
     try:
         for n in args.n:
-            print(client.call(n, args.timeout), flush=True)
-    except RpcError as e:
-        print(f'error reply: {e}', file=sys.stderr)
-        return EXIT_ERROR_REPLY
+            error, body = client.call(n, args.timeout)
+            value = as_the_tutorial_reads(body)
+            if error is None:
+                print(value if value is not None else 'unparseable', flush=True)
+            else:
+                code = error.decode() if isinstance(error, bytes) else error
+                print(f'rpc-error {code} {value if value is not None else "unparseable"}', flush=True)
     except TimeoutError as e:
         print(f'timeout: {e}', file=sys.stderr)
         return EXIT_TIMEOUT
+    except Exception as e:
+        print(f'failure: {e!r}', file=sys.stderr)
+        return EXIT_FAILURE
     finally:
         client.close()
     return 0

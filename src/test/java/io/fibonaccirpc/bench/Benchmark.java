@@ -164,7 +164,8 @@ public final class Benchmark {
                 + seconds(options.setupWarmup().dividedBy(3)) + " s of the baseline's");
         settings.put("baseline", "`LoadCaller` (one connection, one channel; a closed loop: each reply sends the next "
                 + "call) -> `BaselineServer` (a JVM of its own; one consumer, prefetch " + BASELINE_PREFETCH
-                + ", computes with `Fibonacci.reply`, replies, then acknowledges)");
+                + ", computes with `Fibonacci.reply`, replies, then acknowledges), on a durable queue of the type the "
+                + "server route's is (`" + queueType() + "`)");
         settings.put("floor: plain HTTP gateway", "wrk as below -> `FloorGateway` (a JVM of its own: Vert.x's HTTP "
                 + "server on one event loop, as platform-http runs it, publishing each call on one amqp-client channel "
                 + "with a shared exclusive reply queue and a correlation map; no Camel, no Spring, no checks, no "
@@ -202,24 +203,37 @@ public final class Benchmark {
         return settings;
     }
 
+    /** The type of the server route's queue: RPC_QUEUE_TYPE of --server-env, else the application's default. */
+    private String queueType() {
+        String configured = options.serverEnvironment().get("RPC_QUEUE_TYPE");
+        return configured != null ? configured : applicationProperties().getProperty("rpc.queue-type", "quorum");
+    }
+
     /** Keys of the application's own application.properties with their values, for the record. */
     private static String applicationDefaults(String... keys) {
+        Properties properties = applicationProperties();
+        return Arrays.stream(keys).map(key -> "`" + key + "=" + properties.getProperty(key, "?") + "`")
+                .collect(Collectors.joining(", "));
+    }
+
+    private static Properties applicationProperties() {
         Properties properties = new Properties();
         try (InputStream in = Benchmark.class.getResourceAsStream("/application.properties")) {
             if (in != null) {
                 properties.load(in);
             }
         } catch (IOException e) {
-            // reported as unknown below
+            // reported as unknown
         }
-        return Arrays.stream(keys).map(key -> "`" + key + "=" + properties.getProperty(key, "?") + "`")
-                .collect(Collectors.joining(", "));
+        return properties;
     }
 
     private void baseline() throws Exception {
         String queue = "bench." + id + ".baseline";
         queues.add(queue);
-        adminChannel.queueDeclare(queue, false, false, false, null);
+        // of the type our servers declare, so that the ratios compare the routes, not the queues (a quorum queue
+        // costs the broker about twice as much per message as a classic one)
+        adminChannel.queueDeclare(queue, true, false, false, Map.of("x-queue-type", queueType()));
         Process server = BaselineServer.start(queue, BASELINE_PREFETCH);
         try (LoadCaller callbackQueue = LoadCaller.open(factory, queue, ReplyMode.CALLBACK_QUEUE);
              LoadCaller directReplyTo = LoadCaller.open(factory, queue, ReplyMode.DIRECT_REPLY_TO)) {
