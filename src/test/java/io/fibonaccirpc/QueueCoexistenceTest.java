@@ -7,8 +7,8 @@ import java.util.Map;
 import java.util.stream.IntStream;
 
 import io.fibonaccirpc.support.CapturedLogs;
-import io.fibonaccirpc.support.PythonTutorial;
-import io.fibonaccirpc.support.PythonTutorial.Declaration;
+import io.fibonaccirpc.support.Tutorial;
+import io.fibonaccirpc.support.Tutorial.Declaration;
 import io.fibonaccirpc.support.RunningApplication;
 import io.fibonaccirpc.support.TestBroker;
 import org.apache.logging.log4j.Level;
@@ -34,7 +34,7 @@ class QueueCoexistenceTest {
 
     private final String queue = RunningApplication.newQueueName();
     private final Fibonacci fibonacci = new Fibonacci(Fibonacci.DEFAULT_MAX_N);
-    private PythonTutorial.Server tutorial;
+    private Tutorial.Server tutorial;
 
     @AfterEach
     void tearDown() {
@@ -49,7 +49,7 @@ class QueueCoexistenceTest {
 
     @Test
     void our_server_started_after_the_older_tutorial_server_uses_its_non_durable_classic_queue_and_says_so() {
-        tutorial = PythonTutorial.locate().startServer(queue, Declaration.LEGACY);
+        tutorial = Tutorial.PYTHON.startServer(queue, Declaration.LEGACY);
         try (CapturedLogs logs = CapturedLogs.start();
              RunningApplication ours = RunningApplication.start(RunningApplication.isolatedProperties(queue))) {
             assertBothServe(ours);
@@ -65,7 +65,7 @@ class QueueCoexistenceTest {
 
     @Test
     void our_server_started_after_todays_tutorial_server_declares_the_same_queue() {
-        tutorial = PythonTutorial.locate().startServer(queue, Declaration.TODAY);
+        tutorial = Tutorial.PYTHON.startServer(queue, Declaration.TODAY);
         try (CapturedLogs logs = CapturedLogs.start();
              RunningApplication ours = RunningApplication.start(RunningApplication.isolatedProperties(queue))) {
             assertBothServe(ours);
@@ -77,7 +77,7 @@ class QueueCoexistenceTest {
     @Test
     void todays_tutorial_server_started_after_ours_declares_the_queue_without_complaint() {
         try (RunningApplication ours = RunningApplication.start(RunningApplication.isolatedProperties(queue))) {
-            tutorial = PythonTutorial.locate().startServer(queue, Declaration.TODAY);
+            tutorial = Tutorial.PYTHON.startServer(queue, Declaration.TODAY);
 
             assertBothServe(ours);
         }
@@ -92,7 +92,7 @@ class QueueCoexistenceTest {
     void the_older_tutorial_server_started_after_ours_is_refused_by_the_broker_and_ours_goes_on() {
         try (RunningApplication ours = RunningApplication.start(RunningApplication.isolatedProperties(queue))) {
             AssertionError refused = org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class,
-                    () -> tutorial = PythonTutorial.locate().startServer(queue, Declaration.LEGACY));
+                    () -> tutorial = Tutorial.PYTHON.startServer(queue, Declaration.LEGACY));
 
             assertTrue(refused.getMessage().contains("PRECONDITION_FAILED"), refused.getMessage());
             HttpResponse<String> answer = get(ours.uri("/fib/30"));

@@ -4,23 +4,30 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 
 import io.fibonaccirpc.support.AmqpRpcCaller;
 import io.fibonaccirpc.support.AmqpRpcCaller.Reply;
-import io.fibonaccirpc.support.PythonTutorial;
+import io.fibonaccirpc.support.Http;
+import io.fibonaccirpc.support.Tutorial;
 import io.fibonaccirpc.support.RunningApplication;
 import io.fibonaccirpc.support.TestBroker;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -40,13 +47,13 @@ class TutorialInteropTest {
     private final Fibonacci fibonacci = new Fibonacci(Fibonacci.DEFAULT_MAX_N);
     private final String queue = RunningApplication.newQueueName();
     private RunningApplication app;
-    private PythonTutorial.Server pythonServer;
+    private Tutorial.Server tutorialServer;
 
     @AfterEach
     void tearDown() {
         try {
-            if (pythonServer != null) {
-                pythonServer.close();
+            if (tutorialServer != null) {
+                tutorialServer.close();
             }
         } finally {
             try {
@@ -59,37 +66,57 @@ class TutorialInteropTest {
         }
     }
 
-    @Test
-    void tutorial_python_client_gets_answers_from_our_server() {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Tutorial.class)
+    void the_tutorials_client_gets_values_and_error_replies_from_our_server(Tutorial tutorial) {
         app = start("server");
-        List<String> ns = List.of("0", "1", "30", "93", "1000");
 
-        PythonTutorial.ClientRun run = PythonTutorial.locate().runClient(queue, Duration.ofSeconds(60),
-                ns.toArray(String[]::new));
+        Tutorial.ClientRun run = tutorial.runClient(queue, Duration.ofSeconds(60),
+                "0", "1", "2", "10", "30", "abc", "-5", "100001");
 
-        assertEquals(0, run.exitCode(), () -> "rpc_client.py failed: " + run.errors());
-        assertEquals(ns.stream().map(this::expected).toList(), run.lines());
+        assertEquals(0, run.exitCode(), () -> tutorial + "'s client failed: " + run.errors() + run.lines());
+        assertEquals(List.of(expected("0"), expected("1"), expected("2"), expected("10"), expected("30"),
+                tutorial.errorLine("INVALID_ARGUMENT"), tutorial.errorLine("OUT_OF_RANGE"),
+                tutorial.errorLine("OUT_OF_RANGE")), run.lines(), () -> tutorial + "'s client; stderr: " + run.errors());
     }
 
-    @Test
-    void our_http_client_gets_answers_from_the_tutorial_python_server() throws Exception {
-        app = start("client");
+    /** The tutorial's server and our gateway, in either order: the gateway answers 503 until the queue is there. */
+    @ParameterizedTest(name = "{0}, started {1}")
+    @MethodSource("tutorialsAndOrders")
+    void our_gateway_gets_answers_from_the_tutorials_server(Tutorial tutorial, String order) throws Exception {
+        if (order.equals("first")) {
+            tutorialServer = tutorial.startServer(queue);
+            app = start("client");
+        } else {
+            app = start("client");
+            HttpResponse<String> before = Http.get(app.uri("/fib/1"));
+            assertEquals(503, before.statusCode(), before.body());
+            tutorialServer = tutorial.startServer(queue);
+            await("the gateway sees " + tutorial + "'s server").atMost(Duration.ofSeconds(10))
+                    .until(() -> Http.get(app.uri("/fib/1")).statusCode() == 200);
+        }
         assertNull(app.camelContext().getRoute("fibonacci-server"), "a client-only application serves no queue");
-        pythonServer = PythonTutorial.locate().startServer(queue);
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-        for (String n : List.of("30", "0", "1", "20")) {
+        for (String n : List.of("20", "0", "1", "2", "10")) {
             HttpResponse<String> response = http.send(
                     HttpRequest.newBuilder(app.uri("/fib/" + n)).timeout(Duration.ofSeconds(20)).GET().build(),
                     HttpResponse.BodyHandlers.ofString());
 
-            String what = "GET /fib/" + n;
+            String what = "GET /fib/" + n + " answered by " + tutorial + "'s server";
             assertAll(what,
                     () -> assertEquals(200, response.statusCode(), () -> what + ": " + response.body()),
                     () -> assertEquals(expected(n), response.body()),
                     () -> assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"),
                             () -> what + " content type: " + response.headers().firstValue("Content-Type")));
         }
+        // our requests' headers (rpc-deadline, traceparent) are of types every client library decodes
+        assertTrue(tutorialServer.isAlive(), () -> tutorial + "'s server died: " + tutorialServer.output());
+    }
+
+    static Stream<Arguments> tutorialsAndOrders() {
+        return Arrays.stream(Tutorial.values())
+                .flatMap(tutorial -> Stream.of(Arguments.of(tutorial, "first"), Arguments.of(tutorial, "second")));
     }
 
     @Test
