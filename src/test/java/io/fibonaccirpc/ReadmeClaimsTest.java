@@ -32,7 +32,7 @@ class ReadmeClaimsTest {
     /** A test as the list names it: {@code `ClassName#method_name`}. */
     private static final Pattern TEST = Pattern.compile("`([A-Z][A-Za-z0-9]*)#([a-z][A-Za-z0-9_]*)`");
     private static final Pattern TEST_METHOD = Pattern.compile(
-            "@(?:Test|ParameterizedTest)\\b(?:(?!\\b(?:class|return|void)\\b).)*?\\bvoid\\s+([a-z][A-Za-z0-9_]*)\\s*\\(",
+            "@(?:Test|ParameterizedTest)\\b(?:(?!\\bclass\\s+[A-Z]|\\b(?:return|void)\\b).)*?\\bvoid\\s+([a-z][A-Za-z0-9_]*)\\s*\\(",
             Pattern.DOTALL);
 
     /** A claim: its README place (the key of a table row or a section's name), the promise, the tests. */

@@ -6,6 +6,7 @@ import java.util.stream.Collectors;
 
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
+import io.fibonaccirpc.support.Broker;
 import io.fibonaccirpc.support.TestBroker;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Produce;
@@ -56,7 +57,7 @@ class ServerRouteTest {
     void the_server_declares_rpc_queue_durable_and_consumes_it() throws Exception {
         try (Connection connection = TestBroker.get().connect(); Channel channel = connection.createChannel()) {
             // re-declaring with other properties would fail with 406 PRECONDITION_FAILED
-            channel.queueDeclare(QUEUE, true, false, false, null);
+            channel.queueDeclare(QUEUE, true, false, false, Broker.SERVER_QUEUE_ARGUMENTS);
 
             // the listener container starts its consumers one by one, after the route has started
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->

@@ -1,6 +1,7 @@
 package io.fibonaccirpc.support;
 
 import java.io.IOException;
+import java.util.Map;
 import java.util.concurrent.TimeoutException;
 
 import com.rabbitmq.client.AMQP;
@@ -9,6 +10,12 @@ import com.rabbitmq.client.Connection;
 
 /** A broker the tests talk to, and what they ask of its queues. */
 public interface Broker {
+
+    /**
+     * The arguments our servers declare {@code rpc.queue} with by default ({@code rpc.queue-type = quorum}): a test
+     * double declaring the queue otherwise would be refused with 406 once a server of ours has declared it.
+     */
+    Map<String, Object> SERVER_QUEUE_ARGUMENTS = Map.of("x-queue-type", "quorum");
 
     /** A new connection of the tests' own. */
     Connection connect();
@@ -25,10 +32,10 @@ public interface Broker {
         return state == null ? -1 : state.getConsumerCount();
     }
 
-    /** Declares a durable queue, as the application's servers declare {@code rpc.queue}. */
+    /** Declares a queue as the application's servers declare {@code rpc.queue}. */
     default void declareQueue(String queue) {
         try (Connection connection = connect(); Channel channel = connection.createChannel()) {
-            channel.queueDeclare(queue, true, false, false, null);
+            channel.queueDeclare(queue, true, false, false, SERVER_QUEUE_ARGUMENTS);
         } catch (IOException | TimeoutException e) {
             throw new IllegalStateException("cannot declare " + queue, e);
         }

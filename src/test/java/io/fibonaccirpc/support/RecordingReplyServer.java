@@ -31,7 +31,7 @@ public final class RecordingReplyServer implements AutoCloseable {
         Connection connection = broker.connect();
         try {
             RecordingReplyServer server = new RecordingReplyServer(connection);
-            server.channel.queueDeclare(queue, true, false, false, null);
+            server.channel.queueDeclare(queue, true, false, false, Broker.SERVER_QUEUE_ARGUMENTS);
             server.channel.basicConsume(queue, false, (tag, delivery) -> server.reply(delivery), tag -> {
             });
             return server;

@@ -79,7 +79,7 @@ public final class RpcServerDouble implements AutoCloseable {
     }
 
     private void consume(String queue) throws IOException {
-        channel.queueDeclare(queue, true, false, false, null);
+        channel.queueDeclare(queue, true, false, false, Broker.SERVER_QUEUE_ARGUMENTS);
         channel.basicQos(100);
         channel.basicConsume(queue, false, "rpc-server-double", (tag, delivery) -> onRequest(delivery), tag -> {
         });

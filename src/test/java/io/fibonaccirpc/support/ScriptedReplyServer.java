@@ -41,7 +41,7 @@ public final class ScriptedReplyServer implements AutoCloseable {
         Connection connection = broker.connect();
         try {
             ScriptedReplyServer server = new ScriptedReplyServer(connection, replyTo);
-            server.channel.queueDeclare(queue, true, false, false, null);
+            server.channel.queueDeclare(queue, true, false, false, Broker.SERVER_QUEUE_ARGUMENTS);
             server.channel.basicConsume(queue, false, (tag, delivery) -> server.reply(delivery), tag -> {
             });
             return server;

@@ -27,7 +27,7 @@ public final class SilentServer implements AutoCloseable {
         SilentServer server = new SilentServer(connection);
         try {
             Channel channel = connection.createChannel();
-            channel.queueDeclare(queue, true, false, false, null);
+            channel.queueDeclare(queue, true, false, false, Broker.SERVER_QUEUE_ARGUMENTS);
             channel.basicConsume(queue, false, (tag, delivery) -> server.received.add(delivery), tag -> {
             });
         } catch (IOException e) {
