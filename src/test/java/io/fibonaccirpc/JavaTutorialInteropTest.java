@@ -145,11 +145,11 @@ class JavaTutorialInteropTest {
 
     @Test
     void a_tutorial_server_declaration_the_broker_refuses_surfaces_as_an_io_exception() {
-        // the queue exists as a durable classic queue (as our server declares it): today's quorum declaration fails
+        // the queue exists as our server declares it, durable quorum: the older non-durable classic declaration fails
         TestBroker.get().declareQueue(queue);
 
         IOException refused = assertThrows(IOException.class,
-                () -> JavaTutorialServer.start(TestBroker.get().connectionFactory(), queue, Declaration.TODAY));
+                () -> JavaTutorialServer.start(TestBroker.get().connectionFactory(), queue, Declaration.LEGACY));
 
         ShutdownSignalException shutdown = assertInstanceOf(ShutdownSignalException.class, refused.getCause());
         assertTrue(shutdown.getMessage().contains("PRECONDITION_FAILED"), shutdown::getMessage);
