@@ -6,20 +6,24 @@ import java.nio.file.Path;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
+import org.apache.camel.spi.PropertiesComponent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Starts the gateway and the server routes; {@link FibonacciRpcConfiguration} holds the wiring. The routes
  * pattern is set here rather than in application.properties, where it would override the file list that
- * {@code camel run} passes: the route files in the jar, or those of the directory {@code routes.dir}.
+ * {@code camel run} passes: the route files of the role's folders ({@link RpcRole#routeFolders()}) in the jar, or
+ * in the directory {@code routes.dir}.
  */
 public final class FibonacciRpcApplication {
 
-    /** The route files of the packaged application. */
-    public static final String ROUTES = "classpath:routes/*.camel.yaml";
-    /** The route files of the directory {@link #ROUTES_DIR}, when it is set. */
-    public static final String ROUTES_IN_DIRECTORY = "*.camel.yaml";
+    /** The folder of the packaged application's route files, which holds a folder for each side. */
+    public static final String ROUTES = "classpath:routes";
+    /** The route files of a side's folder. */
+    public static final String ROUTE_FILES = "*.camel.yaml";
+    /** The route files of both sides in the jar (each process runs those of its role, see RpcRole). */
+    public static final String ALL_ROUTES = ROUTES + "/server/" + ROUTE_FILES + "," + ROUTES + "/gateway/" + ROUTE_FILES;
     /** The property naming a directory to load the route files from instead of the jar (ROUTES_DIR). */
     public static final String ROUTES_DIR = "routes.dir";
 
@@ -76,22 +80,25 @@ public final class FibonacciRpcApplication {
     /** The Camel main of the packaged application, not yet started. */
     public static Main newMain() {
         Main main = new Main(FibonacciRpcApplication.class);
-        main.configure().withRoutesIncludePattern(ROUTES);
-        main.addMainListener(new RoutesDirectory());
+        main.configure().withRoutesIncludePattern(RpcRole.ALL.routesIncludePattern(ROUTES, ROUTE_FILES));
+        main.addMainListener(new RoleRoutes());
         return main;
     }
 
     /**
-     * Loads the route files from {@code routes.dir} when it is set. It runs once the properties are read and
-     * before Camel main applies them, so camel.main.routes-include-pattern, when given, still wins.
+     * Loads the route files of the role ({@code rpc.role}), from the jar or, when it is set, from the directory
+     * {@code routes.dir}. It runs once the properties are read and before Camel main applies them, so
+     * camel.main.routes-include-pattern, when given, still wins.
      */
-    private static final class RoutesDirectory extends MainListenerSupport {
+    private static final class RoleRoutes extends MainListenerSupport {
 
         @Override
         public void beforeConfigure(BaseMainSupport main) {
-            String directory = main.getCamelContext().getPropertiesComponent().resolveProperty(ROUTES_DIR)
-                    .map(String::strip).orElse("");
+            PropertiesComponent properties = main.getCamelContext().getPropertiesComponent();
+            RpcRole role = RpcRole.of(properties.resolveProperty("rpc.role").orElse("all"));
+            String directory = properties.resolveProperty(ROUTES_DIR).map(String::strip).orElse("");
             if (directory.isEmpty()) {
+                main.configure().withRoutesIncludePattern(role.routesIncludePattern(ROUTES, ROUTE_FILES));
                 return;
             }
             Path path = Path.of(directory).toAbsolutePath().normalize();
@@ -99,7 +106,7 @@ public final class FibonacciRpcApplication {
                 throw new IllegalArgumentException(ROUTES_DIR + " (ROUTES_DIR) names " + path
                         + ", which is not a directory");
             }
-            main.configure().withRoutesIncludePattern("file:" + path + "/" + ROUTES_IN_DIRECTORY);
+            main.configure().withRoutesIncludePattern(role.routesIncludePattern("file:" + path, ROUTE_FILES));
         }
     }
 }

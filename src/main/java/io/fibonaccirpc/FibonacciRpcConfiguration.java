@@ -4,18 +4,32 @@
 // Camel's version, that of the CLI; the pom has the same dependency for the jar. CamelRunTest checks both.
 package io.fibonaccirpc;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.util.List;
 import java.util.Locale;
 
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
-
+import io.fibonaccirpc.broker.BrokerConnections;
+import io.fibonaccirpc.broker.BrokerHealthCheck;
+import io.fibonaccirpc.broker.ReturnedRequests;
+import io.fibonaccirpc.fibonacci.Fibonacci;
+import io.fibonaccirpc.gateway.CorrelationIds;
+import io.fibonaccirpc.gateway.GatewayMetrics;
+import io.fibonaccirpc.gateway.OpenApiDocument;
+import io.fibonaccirpc.gateway.Problems;
+import io.fibonaccirpc.gateway.RpcReplies;
+import io.fibonaccirpc.gateway.ServerAvailability;
+import io.fibonaccirpc.observe.CallLogging;
+import io.fibonaccirpc.observe.RpcCounters;
+import io.fibonaccirpc.server.PrivateReplyQueues;
+import io.fibonaccirpc.server.RequestAdmission;
+import io.fibonaccirpc.server.ServerMetrics;
+import io.fibonaccirpc.server.TimedFibonacci;
+import io.fibonaccirpc.tuning.AsyncHttpConsumer;
+import io.fibonaccirpc.tuning.AsyncHttpEngine;
+import io.fibonaccirpc.tuning.GatedHttpServerFactory;
+import io.fibonaccirpc.tuning.RpcCallTemplateInstaller;
+import io.fibonaccirpc.tuning.ServerListenerContainers;
+import io.fibonaccirpc.wire.Argument;
+import io.fibonaccirpc.wire.TraceContext;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -28,15 +42,13 @@ import org.apache.camel.component.platform.http.PlatformHttpConstants;
 import org.apache.camel.component.springrabbit.SpringRabbitMQComponent;
 import org.apache.camel.model.Model;
 import org.apache.camel.spi.Registry;
-import org.springframework.amqp.rabbit.connection.AbstractConnectionFactory;
+import org.apache.camel.support.PluginHelper;
 import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
-import org.springframework.amqp.rabbit.connection.ConnectionFactory;
-import org.springframework.amqp.rabbit.connection.ConnectionListener;
-import org.springframework.amqp.rabbit.core.RabbitAdmin;
 
 /**
- * The wiring of the application: the broker connection, the beans the routes call, and which routes this
- * process runs ({@code rpc.role}). Every value comes from {@code application.properties} or the environment.
+ * The composition root: the one class that knows every package. It makes the broker connection, the beans the
+ * routes name ({@code ref:}) for this process's role ({@code rpc.role}; FibonacciRpcApplication loads the role's
+ * route files). Every value comes from {@code application.properties} or the environment.
  */
 @Configuration
 public class FibonacciRpcConfiguration implements CamelConfiguration {
@@ -75,6 +87,8 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
     private boolean privateReplyQueues;
     @PropertyInject("fibonacci.max-n")
     private int maxN;
+    @PropertyInject("rpc.openapi-document")
+    private String openApiDocument;
 
     /** Where the broker's returns of requests go: to the gateway's call template, set up as the routes start. */
     private final ReturnedRequests returnedRequests = new ReturnedRequests();
@@ -89,43 +103,62 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
             throw new IllegalArgumentException(
                     "rpc.queue-type (RPC_QUEUE_TYPE) must be classic or quorum, was '" + queueType + "'");
         }
-        camelContext.getCamelContextExtension().getContextPlugin(Model.class)
-                .setRouteFilterPattern(rpcRole.includeRoutes(), rpcRole.excludeRoutes());
+        // the routes of the role's folders, however the files were given
+        camelContext.getCamelContextExtension().getContextPlugin(Model.class).setRouteFilter(route ->
+                rpcRole.runsRoutesOf(route.getResource() == null ? null : route.getResource().getLocation()));
+        Registry registry = camelContext.getRegistry();
 
-        CachingConnectionFactory connectionFactory = connectionFactory(rpcRole);
-        ServerAvailability serverAvailability = new ServerAvailability(connectionFactory, queue,
-                serverCheckIntervalMillis);
-        listenToRequestConnection(connectionFactory, serverAvailability);
-        if (rpcRole != RpcRole.SERVER) {
-            addService(camelContext, serverAvailability);
-        }
-        RpcCounters counters = new RpcCounters();
+        // the broker (broker/): one connection factory for both sides
+        CachingConnectionFactory connectionFactory = BrokerConnections.connectionFactory(new BrokerConnections.Settings(
+                host, port, addresses, username, password, vhost, tls, trustStore, trustStorePassword,
+                rpcRole.name().toLowerCase(Locale.ROOT)), returnedRequests);
         // readiness (/observe/health/ready): DOWN while the connection to the broker is closed
         BrokerHealthCheck brokerHealth = new BrokerHealthCheck();
-        listenToRequestConnection(connectionFactory, brokerHealth);
-
-        Registry registry = camelContext.getRegistry();
-        // the meters of /observe/metrics (camel-micrometer-prometheus serves the registry of this name)
-        RpcMetrics metrics = new RpcMetrics(meterRegistry(registry), counters, camelContext.getInflightRepository());
-        Fibonacci fibonacci = new Fibonacci(maxN);
+        BrokerConnections.listenToRequestConnection(connectionFactory, brokerHealth);
         registry.bind("rabbitConnectionFactory", connectionFactory);
-        registry.bind("rabbitAdmin", rabbitAdmin(connectionFactory));
+        registry.bind("rabbitAdmin", BrokerConnections.admin(connectionFactory));
         registry.bind("returnedRequests", returnedRequests);
-        registry.bind("fibonacci", fibonacci);
-        registry.bind("timedFibonacci", new TimedFibonacci(fibonacci, metrics.computeDuration()));
+        registry.bind("brokerHealthCheck", brokerHealth);
+
+        // what both sides use: the wire's argument, trace context and call logging, the meters
+        MeterRegistry meters = meterRegistry(registry);
+        RpcCounters counters = new RpcCounters();
+        Argument argument = new Argument(maxN);
+        registry.bind("argument", argument);
+        registry.bind("rpcCounters", counters);
+        registry.bind("traceContext", new TraceContext());
+        registry.bind("callLogging", new CallLogging());
+
+        // the server (server/): admission, the computation, its meters
+        ServerMetrics serverMetrics = new ServerMetrics(meters, counters.expiredRequests());
+        registry.bind("serverMetrics", serverMetrics);
+        registry.bind("timedFibonacci", new TimedFibonacci(argument, new Fibonacci(maxN),
+                serverMetrics.computeDuration()));
         registry.bind("requestAdmission", privateReplyQueues
                 ? new RequestAdmission(replyToPattern, new PrivateReplyQueues(connectionFactory)::isPrivate)
                 : new RequestAdmission(replyToPattern));
+
+        // the gateway (gateway/): fail fast, correlation ids, reading replies, problem answers, its meters
+        ServerAvailability serverAvailability = new ServerAvailability(connectionFactory, queue,
+                serverCheckIntervalMillis);
+        BrokerConnections.listenToRequestConnection(connectionFactory, serverAvailability);
+        if (rpcRole != RpcRole.SERVER) {
+            addService(camelContext, serverAvailability);
+        }
+        GatewayMetrics gatewayMetrics = new GatewayMetrics(meters, counters.lateReplies());
+        registry.bind("gatewayMetrics", gatewayMetrics);
         registry.bind("serverAvailability", serverAvailability);
-        registry.bind("rpcReplies", new RpcReplies());
-        registry.bind("rpcCounters", counters);
-        registry.bind("rpcMetrics", metrics);
-        registry.bind("brokerHealthCheck", brokerHealth);
-        registry.bind("traceContext", new TraceContext());
         registry.bind("correlationIds", new CorrelationIds());
-        registry.bind("callLogging", new CallLogging());
+        registry.bind("rpcReplies", new RpcReplies());
         registry.bind("problems", new Problems(replyTimeoutMillis));
-        camelContext.addLifecycleStrategy(new RpcCallTemplateInstaller(counters.lateReplies()));
+        if (rpcRole != RpcRole.SERVER) {
+            registry.bind("openApiDocument", new OpenApiDocument(
+                    PluginHelper.getResourceLoader(camelContext).resolveResource(openApiDocument), maxN));
+        }
+
+        // the overrides of Camel's and Spring's internals (tuning/), told of the gateway's availability and meters
+        camelContext.addLifecycleStrategy(new RpcCallTemplateInstaller(counters.lateReplies(),
+                serverAvailability::watchReplies));
         camelContext.getComponent("spring-rabbitmq", SpringRabbitMQComponent.class)
                 .setListenerContainerFactory(new ServerListenerContainers());
         // readiness of the HTTP listener (application.properties makes it a GatedHttpServer)
@@ -133,23 +166,15 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
         if (httpServers != null) {
             registry.bind("httpHealthCheck", httpServers.readiness());
         }
-        // HTTP calls wait for their replies without holding a thread
+        // HTTP calls wait for their replies without holding a thread; a call starts on the event loop while the
+        // gateway knows a server is there, and each response is counted by the gateway's meters
+        AsyncHttpConsumer.EventLoopPolicy eventLoopPolicy = serverAvailability::mayRunOnEventLoop;
+        AsyncHttpConsumer.ResponseListener responseListener = gatewayMetrics::responded;
+        registry.bind("eventLoopPolicy", eventLoopPolicy);
+        registry.bind("responseListener", responseListener);
         AsyncHttpEngine httpEngine = new AsyncHttpEngine();
         httpEngine.setCamelContext(camelContext);
         registry.bind(PlatformHttpConstants.PLATFORM_HTTP_ENGINE_NAME, httpEngine);
-    }
-
-    /**
-     * Listens to the connection that publishes requests, takes replies and consumes {@code rpc_queue}, not to the
-     * publisher connection of the gateway's queue probe (which Spring's addConnectionListener also gives the
-     * listener to): a lost probe connection costs no call.
-     */
-    static void listenToRequestConnection(ConnectionFactory factory, ConnectionListener listener) {
-        factory.addConnectionListener(listener);
-        ConnectionFactory publisher = factory.getPublisherConnectionFactory();
-        if (publisher != null && publisher != factory) {
-            publisher.removeConnectionListener(listener);
-        }
     }
 
     /** The registry camel-micrometer-prometheus serves: the one bound under its name, else a new one bound there. */
@@ -169,58 +194,5 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private CachingConnectionFactory connectionFactory(RpcRole rpcRole) {
-        CachingConnectionFactory factory = new CachingConnectionFactory(host, port);
-        if (!addresses.isBlank()) {
-            // the nodes of a cluster: each connection goes to one of them, picked at random (Spring's default
-            // shuffle mode), and to another when it is lost; the publisher connection takes the same list
-            factory.setAddresses(addresses.strip());
-        }
-        factory.setUsername(username);
-        factory.setPassword(password);
-        factory.setVirtualHost(vhost);
-        String roleName = rpcRole.name().toLowerCase(Locale.ROOT);
-        factory.setConnectionNameStrategy(f -> "fibonacci-rpc " + roleName);
-        // the second connection: the gateway's queue probe (see ServerAvailability)
-        ((AbstractConnectionFactory) factory.getPublisherConnectionFactory())
-                .setConnectionNameStrategy(f -> "fibonacci-rpc publisher (" + roleName + ")");
-        // a request that no queue takes comes back to its caller (mandatory publish) instead of vanishing: to a
-        // return listener on each channel (ReturnedRequests), not through Spring's publisher returns, which would
-        // put a header of Spring's on every request
-        factory.addChannelListener(returnedRequests);
-        if (tls) {
-            factory.getRabbitConnectionFactory().useSslProtocol(sslContext());
-            factory.getRabbitConnectionFactory().enableHostnameVerification();
-        }
-        return factory;
-    }
-
-    /** The JVM's TLS context, or one that trusts the certificates of {@code rabbitmq.tls-trust-store}. */
-    private SSLContext sslContext() {
-        try {
-            if (trustStore.isBlank()) {
-                return SSLContext.getDefault();
-            }
-            KeyStore trusted = KeyStore.getInstance(KeyStore.getDefaultType());
-            try (InputStream in = Files.newInputStream(Path.of(trustStore))) {
-                trusted.load(in, trustStorePassword.isEmpty() ? null : trustStorePassword.toCharArray());
-            }
-            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            trust.init(trusted);
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, trust.getTrustManagers(), null);
-            return context;
-        } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalStateException("cannot set up TLS to the broker with trust store '" + trustStore + "'", e);
-        }
-    }
-
-    /** Declares what the routes declare (QueueDeclarations), initialised. */
-    private static RabbitAdmin rabbitAdmin(CachingConnectionFactory connectionFactory) {
-        RabbitAdmin admin = new QueueDeclarations(connectionFactory);
-        admin.afterPropertiesSet();
-        return admin;
     }
 }

@@ -1,22 +1,21 @@
 package io.fibonaccirpc;
 
+import java.util.List;
 import java.util.Locale;
 
-/** What one process runs: both sides of the RPC, or only the server, or only the HTTP gateway. */
+/**
+ * What one process runs: both sides of the RPC, or only the server, or only the HTTP gateway. A side is a folder of
+ * route files ({@code routes/server/}, {@code routes/gateway/}): a role is the list of folders it loads.
+ */
 public enum RpcRole {
-    ALL(null, null),
-    SERVER(RpcRole.SERVER_ROUTES, null),
-    CLIENT(null, RpcRole.SERVER_ROUTES);
+    ALL("server", "gateway"),
+    SERVER("server"),
+    GATEWAY("gateway");
 
-    /** The ids of the routes that serve {@code rpc_queue}; every other route belongs to the client side. */
-    static final String SERVER_ROUTES = "fibonacci-server*";
+    private final List<String> routeFolders;
 
-    private final String includeRoutes;
-    private final String excludeRoutes;
-
-    RpcRole(String includeRoutes, String excludeRoutes) {
-        this.includeRoutes = includeRoutes;
-        this.excludeRoutes = excludeRoutes;
+    RpcRole(String... routeFolders) {
+        this.routeFolders = List.of(routeFolders);
     }
 
     public static RpcRole of(String name) {
@@ -24,17 +23,34 @@ public enum RpcRole {
             return valueOf(name.strip().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(
-                    "rpc.role (RPC_ROLE) must be all, server or client, was '" + name + "'", e);
+                    "rpc.role (RPC_ROLE) must be all, server or gateway, was '" + name + "'", e);
         }
     }
 
-    /** Route ids to keep, as a Camel route filter pattern; null keeps all. */
-    public String includeRoutes() {
-        return includeRoutes;
+    /** The folders of route files this role runs, under the routes' base folder. */
+    public List<String> routeFolders() {
+        return routeFolders;
     }
 
-    /** Route ids to leave out, as a Camel route filter pattern; null leaves out none. */
-    public String excludeRoutes() {
-        return excludeRoutes;
+    /**
+     * Whether this role runs the routes of a route file: those of its folders, and of any file outside the sides'
+     * folders (or of no file). Applied to every route however its file was given (the jar, routes.dir, the file
+     * list of {@code camel run}).
+     */
+    public boolean runsRoutesOf(String location) {
+        if (location == null) {
+            return true;
+        }
+        String[] path = location.replace('\\', '/').split("/");
+        String folder = path.length < 2 ? "" : path[path.length - 2];
+        return !ALL.routeFolders.contains(folder) || routeFolders.contains(folder);
+    }
+
+    /**
+     * The Camel routes include pattern of this role's route files under a base ({@code classpath:routes} or
+     * {@code file:/some/dir}).
+     */
+    public String routesIncludePattern(String base, String files) {
+        return String.join(",", routeFolders.stream().map(folder -> base + "/" + folder + "/" + files).toList());
     }
 }

@@ -4,6 +4,7 @@ import java.net.http.HttpResponse;
 import java.util.HashMap;
 import java.util.Map;
 
+import io.fibonaccirpc.fibonacci.Fibonacci;
 import io.fibonaccirpc.support.RunningApplication;
 import io.fibonaccirpc.support.TestBroker;
 import org.junit.jupiter.api.AfterEach;

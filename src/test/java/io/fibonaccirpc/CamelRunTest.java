@@ -105,7 +105,7 @@ class CamelRunTest {
 
     @Test
     @Timeout(value = 5, unit = TimeUnit.MINUTES)
-    void with_dev_and_rpc_role_client_an_edited_route_file_is_reloaded_without_a_restart(@TempDir Path project) throws IOException {
+    void with_dev_and_rpc_role_gateway_an_edited_route_file_is_reloaded_without_a_restart(@TempDir Path project) throws IOException {
         for (String sources : List.of("src/main/resources", "src/main/java")) {
             copyTree(PROJECT.resolve(sources), project.resolve(sources));
         }
@@ -114,7 +114,7 @@ class CamelRunTest {
 
         // RPC_ROLE as with the jar: this camel run is only the gateway, in front of a server of the test's own
         Map<String, String> gateway = new HashMap<>(queues());
-        gateway.put("RPC_ROLE", "client");
+        gateway.put("RPC_ROLE", "gateway");
         Map<String, String> serverProperties = RunningApplication.isolatedProperties(queue);
         serverProperties.put("rpc.role", "server");
         try (RunningApplication server = RunningApplication.start(serverProperties);
@@ -123,7 +123,7 @@ class CamelRunTest {
             assertEquals(1, JsonAnswerRevision.of(camelRun.baseUri()));
             Scrape gatewayMetrics = Scrape.of(camelRun.uri("/observe/metrics"));
             assertEquals(0.0, gatewayMetrics.value("fibonacci_rpc_server_requests_total", "outcome", "ok"),
-                    "with RPC_ROLE=client, camel run runs no server route: the test's server answered");
+                    "with RPC_ROLE=gateway, camel run runs no server route: the test's server answered");
             assertEquals(1.0, Scrape.of(server.uri("/observe/metrics"))
                     .value("fibonacci_rpc_server_requests_total", "outcome", "ok"), "the test's server answered");
 

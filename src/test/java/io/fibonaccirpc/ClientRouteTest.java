@@ -17,8 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** The real YAML routes and application.properties, loaded by Camel's main test support in the client role. */
 @CamelMainTest(mainClass = FibonacciRpcApplication.class, properties = {
-        "camel.main.routes-include-pattern=" + FibonacciRpcApplication.ROUTES,
-        "rpc.role=client",
+        "camel.main.routes-include-pattern=" + FibonacciRpcApplication.ALL_ROUTES,
+        "rpc.role=gateway",
         "rpc.queue=" + ClientRouteTest.QUEUE,
         "http.host=127.0.0.1",
         "http.port=0" })
@@ -27,6 +27,9 @@ class ClientRouteTest {
     static final String QUEUE = "rpc_queue.test.client-route";
 
     static {
+        // the test broker may be a container: point the application at it before Camel starts, through JVM
+        // properties (the annotation's are constants), cleared once the class is done (they would outrank the
+        // properties later tests give their applications)
         TestBroker.get().applicationProperties().forEach(System::setProperty);
     }
 
@@ -35,6 +38,7 @@ class ClientRouteTest {
 
     @AfterAll
     static void deleteQueues() {
+        TestBroker.get().applicationProperties().keySet().forEach(System::clearProperty);
         TestBroker.get().deleteQueues(QUEUE + ".dead-letters");
     }
 
@@ -43,8 +47,8 @@ class ClientRouteTest {
         CamelContext context = template.getCamelContext();
 
         Set<String> routes = context.getRoutes().stream().map(Route::getRouteId).collect(Collectors.toSet());
-        assertEquals(Set.of("fibonacci-http", "fibonacci-rpc", "fibonacci-dead-letter", "fibonacci-dead-letter-record",
-                "fibonacci-openapi"), routes);
+        assertEquals(Set.of("fibonacci-gateway", "fibonacci-client", "fibonacci-gateway-dead-letter",
+                "fibonacci-gateway-dead-letter-record", "fibonacci-openapi"), routes);
     }
 
     @Test

@@ -145,7 +145,7 @@ class ContainerDeploymentIT {
                     name + " is given time to answer its calls in flight when stopped");
             switch (environment.get("RPC_ROLE")) {
                 case "server" -> servers += ((Number) ((Map<?, ?>) service.get("deploy")).get("replicas")).intValue();
-                case "client" -> gateways.add(String.valueOf(list(service.get("ports")).get(0)));
+                case "gateway" -> gateways.add(String.valueOf(list(service.get("ports")).get(0)));
                 default -> throw new AssertionError(name + ": RPC_ROLE " + environment.get("RPC_ROLE"));
             }
         }

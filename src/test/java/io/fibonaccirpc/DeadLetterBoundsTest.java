@@ -85,7 +85,7 @@ class DeadLetterBoundsTest {
 
     private Map<String, String> gatewayProperties(String maxLength, String maxBytes) {
         Map<String, String> properties = RunningApplication.isolatedProperties(queue);
-        properties.put("rpc.role", "client");
+        properties.put("rpc.role", "gateway");
         properties.put("rpc.dead-letter-max-length", maxLength);
         properties.put("rpc.dead-letter-max-bytes", maxBytes);
         return properties;

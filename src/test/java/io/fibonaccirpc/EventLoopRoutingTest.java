@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
+import io.fibonaccirpc.fibonacci.Fibonacci;
+import io.fibonaccirpc.gateway.ServerAvailability;
 import io.fibonaccirpc.support.RunningApplication;
 import io.fibonaccirpc.support.TestBroker;
 import org.apache.camel.CamelContext;
@@ -24,14 +26,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The gateway's HTTP route runs on the Vert.x event loop only while nothing on its way can block (the connection
  * open, a fresh look that found a server), and on a worker thread otherwise; either way the caller gets the same
- * answers. The thread a call was routed on is the one that sent it to {@code direct:fibonacci-rpc}, as Camel's
+ * answers. The thread a call was routed on is the one that sent it to {@code direct:fibonacci-client}, as Camel's
  * exchange-sending event tells it.
  */
 class EventLoopRoutingTest {
 
     private static final String WORKER_PREFIX = "vert.x-worker-thread";
     private static final String EVENT_LOOP_PREFIX = "vert.x-eventloop-thread";
-    private static final String RPC_ENDPOINT = "direct://fibonacci-rpc";
+    private static final String RPC_ENDPOINT = "direct://fibonacci-client";
     private static final int CALLS = 300;
 
     private final String queue = RunningApplication.newQueueName();
@@ -85,7 +87,7 @@ class EventLoopRoutingTest {
 
     /**
      * The threads the HTTP route ran on, one per call: the thread that sends each call to
-     * {@code direct:fibonacci-rpc}, told by Camel's exchange-sending event.
+     * {@code direct:fibonacci-client}, told by Camel's exchange-sending event.
      */
     private static final class RoutingThreads extends EventNotifierSupport {
 

@@ -9,10 +9,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
+import io.fibonaccirpc.fibonacci.Fibonacci;
 import io.fibonaccirpc.support.FaultReport;
 import io.fibonaccirpc.support.RunningApplication;
 import io.fibonaccirpc.support.SilentServer;
 import io.fibonaccirpc.support.TestBroker;
+import io.fibonaccirpc.wire.RpcError;
+import io.fibonaccirpc.wire.RpcException;
 import org.apache.camel.CamelExecutionException;
 import org.apache.camel.ProducerTemplate;
 import org.junit.jupiter.api.AfterAll;
@@ -131,8 +134,8 @@ class FibonacciGatewayTest {
     void java_code_calls_the_rpc_through_the_direct_endpoint() {
         ProducerTemplate template = application.camelContext().createProducerTemplate();
 
-        assertEquals("55", template.requestBody("direct:fibonacci-rpc", 10, String.class));
-        assertEquals(FIBONACCI.of(5000).toString(), template.requestBody("direct:fibonacci-rpc", "5000", String.class));
+        assertEquals("55", template.requestBody("direct:fibonacci-client", 10, String.class));
+        assertEquals(FIBONACCI.of(5000).toString(), template.requestBody("direct:fibonacci-client", "5000", String.class));
     }
 
     @Test
@@ -140,7 +143,7 @@ class FibonacciGatewayTest {
         ProducerTemplate template = application.camelContext().createProducerTemplate();
 
         CamelExecutionException e = assertThrows(CamelExecutionException.class,
-                () -> template.requestBody("direct:fibonacci-rpc", "not a number", String.class));
+                () -> template.requestBody("direct:fibonacci-client", "not a number", String.class));
         RpcException rpc = assertInstanceOf(RpcException.class, e.getCause());
         assertEquals(RpcError.INVALID_ARGUMENT, rpc.getError());
         assertTrue(rpc.isRemote());
@@ -277,7 +280,7 @@ class FibonacciGatewayTest {
     /** A gateway only (no server route) on a queue of its own, with these property overrides. */
     private static RunningApplication startGateway(String queue, String... overrides) {
         Map<String, String> properties = new HashMap<>(RunningApplication.isolatedProperties(queue));
-        properties.put("rpc.role", "client");
+        properties.put("rpc.role", "gateway");
         for (int i = 0; i < overrides.length; i += 2) {
             properties.put(overrides[i], overrides[i + 1]);
         }

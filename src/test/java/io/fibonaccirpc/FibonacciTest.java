@@ -2,6 +2,7 @@ package io.fibonaccirpc;
 
 import java.math.BigInteger;
 
+import io.fibonaccirpc.fibonacci.Fibonacci;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -72,41 +73,14 @@ class FibonacciTest {
 
     @Test
     void refuses_one_past_the_maximum() {
-        RpcException e = assertThrows(RpcException.class, () -> fibonacci.of(Fibonacci.DEFAULT_MAX_N + 1));
-        assertEquals(RpcError.OUT_OF_RANGE, e.getError());
-        assertEquals(RpcError.OUT_OF_RANGE, assertThrows(RpcException.class, () -> fibonacci.of(-1)).getError());
+        assertThrows(IllegalArgumentException.class, () -> fibonacci.of(Fibonacci.DEFAULT_MAX_N + 1));
+        assertThrows(IllegalArgumentException.class, () -> fibonacci.of(-1));
     }
 
     @Test
     void honours_a_configured_maximum() {
         Fibonacci small = new Fibonacci(10);
         assertEquals(BigInteger.valueOf(55), small.of(10));
-        assertEquals(RpcError.OUT_OF_RANGE, assertThrows(RpcException.class, () -> small.of(11)).getError());
-        assertEquals(RpcError.OUT_OF_RANGE, assertThrows(RpcException.class, () -> small.argument("11")).getError());
-    }
-
-    @ParameterizedTest
-    @CsvSource({ "30, 30", "' 30\n', 30", "0030, 30", "0, 0", "000, 0", "100000, 100000" })
-    void reads_decimal_arguments(String text, int expected) {
-        assertEquals(expected, fibonacci.argument(text));
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = { "", " ", "abc", "3.5", "1e3", "+5", "0x1F", "٣", "30 31", "--1" })
-    void refuses_text_that_is_not_a_decimal_integer(String text) {
-        RpcException e = assertThrows(RpcException.class, () -> fibonacci.argument(text));
-        assertEquals(RpcError.INVALID_ARGUMENT, e.getError());
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = { "-1", "100001", "2147483648", "99999999999999999999999999" })
-    void refuses_numbers_out_of_range(String text) {
-        RpcException e = assertThrows(RpcException.class, () -> fibonacci.argument(text));
-        assertEquals(RpcError.OUT_OF_RANGE, e.getError());
-    }
-
-    @Test
-    void replies_with_decimal_text() {
-        assertEquals("832040", fibonacci.reply("30"));
+        assertThrows(IllegalArgumentException.class, () -> small.of(11));
     }
 }

@@ -15,6 +15,8 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.Delivery;
+import io.fibonaccirpc.fibonacci.Fibonacci;
+import io.fibonaccirpc.observe.RpcCounters;
 import io.fibonaccirpc.support.FaultReport;
 import io.fibonaccirpc.support.Rabbitmqctl;
 import io.fibonaccirpc.support.RunningApplication;
@@ -215,7 +217,7 @@ class GatewayUnderStressTest {
 
     private Map<String, String> gatewayProperties() {
         Map<String, String> properties = RunningApplication.isolatedProperties(queue);
-        properties.put("rpc.role", "client");
+        properties.put("rpc.role", "gateway");
         properties.put("rpc.reply-timeout", "1500");
         return properties;
     }

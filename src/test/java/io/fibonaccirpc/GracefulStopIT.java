@@ -15,6 +15,7 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.Delivery;
+import io.fibonaccirpc.fibonacci.Fibonacci;
 import io.fibonaccirpc.support.AmqpRpcCaller;
 import io.fibonaccirpc.support.ApplicationProcess;
 import io.fibonaccirpc.support.FaultReport;
@@ -57,7 +58,7 @@ class GracefulStopIT {
     @Test
     void a_gateway_sent_sigterm_with_calls_in_flight_answers_them_before_it_exits() throws Exception {
         try (SilentServer slow = SilentServer.on(queue)) {
-            ApplicationProcess gateway = ApplicationProcess.start("graceful-gateway", environment("client", "15"));
+            ApplicationProcess gateway = ApplicationProcess.start("graceful-gateway", environment("gateway", "15"));
             try {
                 List<CompletableFuture<HttpResponse<String>>> calls = calls(gateway, 5);
                 await("5 requests at the server").atMost(Duration.ofSeconds(10))
@@ -107,7 +108,7 @@ class GracefulStopIT {
         int shutdownTimeoutSeconds = 3;
         try (SilentServer silent = SilentServer.on(queue)) {
             ApplicationProcess gateway = ApplicationProcess.start("graceful-gateway-timeout",
-                    environment("client", Integer.toString(shutdownTimeoutSeconds)));
+                    environment("gateway", Integer.toString(shutdownTimeoutSeconds)));
             try {
                 List<CompletableFuture<HttpResponse<String>>> calls = calls(gateway, 3);
                 await("3 requests at the server").atMost(Duration.ofSeconds(10))

@@ -11,6 +11,7 @@ import io.fibonaccirpc.support.Http;
 import io.fibonaccirpc.support.RecordingReplyServer;
 import io.fibonaccirpc.support.RunningApplication;
 import io.fibonaccirpc.support.TestBroker;
+import io.fibonaccirpc.tuning.RpcCallTemplate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -39,7 +40,7 @@ class HttpHeadersNeverReachAmqpTest {
     @Test
     void a_call_with_hostile_http_headers_publishes_a_request_with_only_the_gateways_own_headers_and_properties() {
         Map<String, String> properties = RunningApplication.isolatedProperties(queue);
-        properties.put("rpc.role", "client");
+        properties.put("rpc.role", "gateway");
         String victim = queue + ".victim";
         try (RecordingReplyServer server = RecordingReplyServer.on(TestBroker.get(), queue);
              RunningApplication gateway = RunningApplication.start(properties)) {

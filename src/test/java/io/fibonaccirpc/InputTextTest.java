@@ -1,5 +1,10 @@
 package io.fibonaccirpc;
 
+import io.fibonaccirpc.fibonacci.Fibonacci;
+import io.fibonaccirpc.gateway.RpcReplies;
+import io.fibonaccirpc.wire.Argument;
+import io.fibonaccirpc.wire.InputText;
+import io.fibonaccirpc.wire.RpcException;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -28,7 +33,7 @@ class InputTextTest {
     void a_bad_argument_with_control_bytes_is_quoted_printable_in_the_error() {
         String serialized = "\u00ac\u00ed\u0000\u0005t\u0000\u000210";
         RpcException refused = assertThrows(RpcException.class,
-                () -> new Fibonacci(Fibonacci.DEFAULT_MAX_N).argument(serialized));
+                () -> new Argument(Fibonacci.DEFAULT_MAX_N).parse(serialized));
         assertTrue(refused.getMessage().chars().noneMatch(Character::isISOControl), refused.getMessage());
         assertTrue(refused.getMessage().endsWith("was \u00ac\u00ed\\u0000\\u0005t\\u0000\\u000210"), refused.getMessage());
     }

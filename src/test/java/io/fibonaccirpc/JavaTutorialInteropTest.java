@@ -9,12 +9,13 @@ import java.util.List;
 import java.util.Map;
 
 import com.rabbitmq.client.ShutdownSignalException;
+import io.fibonaccirpc.fibonacci.Fibonacci;
 import io.fibonaccirpc.support.RunningApplication;
 import io.fibonaccirpc.support.TestBroker;
 import io.fibonaccirpc.tutorial.JavaRpcClientTutorial;
 import io.fibonaccirpc.tutorial.JavaTutorialClient;
-import io.fibonaccirpc.tutorial.JavaTutorialServer;
 import io.fibonaccirpc.tutorial.JavaTutorialServer.Declaration;
+import io.fibonaccirpc.tutorial.JavaTutorialServer;
 import io.fibonaccirpc.tutorial.Reply;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -120,7 +121,7 @@ class JavaTutorialInteropTest {
             throws Exception {
         // the tutorial's server declares the queue first; our gateway does not declare it
         tutorialServer = JavaTutorialServer.start(TestBroker.get().connectionFactory(), queue, declaration);
-        app = start("client");
+        app = start("gateway");
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         // within the tutorial's int: fib(46) is its largest exact value
         List<String> ns = List.of("30", "0", "1", "20", "46");

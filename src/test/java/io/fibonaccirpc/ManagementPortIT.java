@@ -34,7 +34,7 @@ class ManagementPortIT {
         int httpPort = RunningApplication.freePort();
         int managementPort = RunningApplication.freePort();
         try (ApplicationProcess application = ApplicationProcess.start("management-port", Map.of(
-                "RPC_ROLE", "client",
+                "RPC_ROLE", "gateway",
                 "RPC_QUEUE", queue,
                 "HTTP_PORT", Integer.toString(httpPort),
                 "CAMEL_MANAGEMENT_PORT", Integer.toString(managementPort)))) {

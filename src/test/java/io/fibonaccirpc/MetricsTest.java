@@ -119,7 +119,7 @@ class MetricsTest {
         Scrape before = scrape(application);
         ProducerTemplate template = application.camelContext().createProducerTemplate();
 
-        assertThrows(Exception.class, () -> template.requestBody("direct:fibonacci-rpc", "not a number", String.class));
+        assertThrows(Exception.class, () -> template.requestBody("direct:fibonacci-client", "not a number", String.class));
 
         Scrape after = awaitScrape(application,
                 scrape -> moved(before, scrape, "fibonacci_rpc_server_requests_total", "invalid") == 1);
@@ -209,7 +209,7 @@ class MetricsTest {
 
     private static Map<String, String> gatewayProperties(String queue) {
         Map<String, String> properties = RunningApplication.isolatedProperties(queue);
-        properties.put("rpc.role", "client");
+        properties.put("rpc.role", "gateway");
         properties.put("rpc.reply-timeout", "1500");
         return properties;
     }

@@ -21,13 +21,19 @@ import com.atlassian.oai.validator.model.Request;
 import com.atlassian.oai.validator.model.SimpleResponse;
 import com.atlassian.oai.validator.report.ValidationReport;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fibonaccirpc.fibonacci.Fibonacci;
+import io.fibonaccirpc.gateway.Problems;
 import io.fibonaccirpc.support.DisposableBroker;
 import io.fibonaccirpc.support.RpcServerDouble;
 import io.fibonaccirpc.support.RunningApplication;
-import io.fibonaccirpc.support.ScriptedReplyServer;
 import io.fibonaccirpc.support.ScriptedReplyServer.Reply;
+import io.fibonaccirpc.support.ScriptedReplyServer;
 import io.fibonaccirpc.support.SilentServer;
 import io.fibonaccirpc.support.TestBroker;
+import io.fibonaccirpc.wire.Problem;
+import io.fibonaccirpc.wire.RpcError;
+import io.fibonaccirpc.wire.RpcException;
+import io.fibonaccirpc.wire.RpcUnavailableException;
 import io.swagger.parser.OpenAPIParser;
 import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.PathItem;
@@ -253,7 +259,7 @@ class OpenApiDocumentTest {
         try {
             CompletableFuture<HttpResponse<String>> inFlight = callAsync(gateway.uri("/fib/7"));
             await("the call at the server").atMost(Duration.ofSeconds(10)).until(() -> unacknowledged(broker) == 1);
-            broker.closeConnectionsMatching("fibonacci-rpc client", "the OpenAPI test closes the gateway's connection");
+            broker.closeConnectionsMatching("fibonacci-rpc gateway", "the OpenAPI test closes the gateway's connection");
             types.put("connection closed", typeOf(assertDescribed(inFlight.get(20, TimeUnit.SECONDS))));
 
             try {
@@ -432,7 +438,7 @@ class OpenApiDocumentTest {
 
     private Map<String, String> gatewayProperties(String... overrides) {
         Map<String, String> properties = new HashMap<>(RunningApplication.isolatedProperties(queue));
-        properties.put("rpc.role", "client");
+        properties.put("rpc.role", "gateway");
         properties.put("http.port", Integer.toString(RunningApplication.freePort()));
         for (int i = 0; i < overrides.length; i += 2) {
             properties.put(overrides[i], overrides[i + 1]);

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
 
+import io.fibonaccirpc.fibonacci.Fibonacci;
 import io.fibonaccirpc.support.CapturedLogs;
 import io.fibonaccirpc.support.RunningApplication;
 import io.fibonaccirpc.support.TestBroker;

@@ -10,6 +10,7 @@ import java.util.Map;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
+import io.fibonaccirpc.fibonacci.Fibonacci;
 import io.fibonaccirpc.support.Rabbitmqctl;
 import io.fibonaccirpc.support.RunningApplication;
 import io.fibonaccirpc.support.TestBroker;

@@ -9,6 +9,7 @@ import java.util.stream.IntStream;
 
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
+import io.fibonaccirpc.fibonacci.Fibonacci;
 import io.fibonaccirpc.support.AmqpRpcCaller;
 import io.fibonaccirpc.support.RunningApplication;
 import io.fibonaccirpc.support.TestBroker;

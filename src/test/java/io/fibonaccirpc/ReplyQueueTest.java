@@ -11,6 +11,7 @@ import io.fibonaccirpc.support.Rabbitmqctl;
 import io.fibonaccirpc.support.RpcServerDouble;
 import io.fibonaccirpc.support.RunningApplication;
 import io.fibonaccirpc.support.TestBroker;
+import io.fibonaccirpc.tuning.RpcCallTemplate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -34,7 +35,7 @@ class ReplyQueueTest {
     @Test
     void the_gateway_waits_for_replies_on_one_exclusive_queue_of_its_own_consumed_without_acknowledgements() {
         Map<String, String> properties = RunningApplication.isolatedProperties(queue);
-        properties.put("rpc.role", "client");
+        properties.put("rpc.role", "gateway");
         try (RpcServerDouble server = RpcServerDouble.start(TestBroker.get().connectionFactory(), queue, n -> Duration.ZERO);
              RunningApplication gateway = RunningApplication.start(properties)) {
             for (int n : new int[] { 10, 11, 12 }) {

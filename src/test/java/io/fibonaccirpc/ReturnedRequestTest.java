@@ -35,7 +35,7 @@ class ReturnedRequestTest {
     @Test
     void a_request_to_a_queue_deleted_after_the_gateways_look_comes_back_and_its_caller_gets_503_no_queue_at_once() {
         Map<String, String> properties = RunningApplication.isolatedProperties(queue);
-        properties.put("rpc.role", "client");
+        properties.put("rpc.role", "gateway");
         properties.put("rpc.reply-timeout", Long.toString(REPLY_TIMEOUT_MILLIS));
         // the gateway's look at the queue stays good for ten minutes: the next call goes by it and publishes
         properties.put("rpc.server-check-interval", "600000");

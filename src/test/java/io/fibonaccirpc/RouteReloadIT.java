@@ -54,9 +54,11 @@ class RouteReloadIT {
     @Test
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
     void an_edited_route_file_is_reloaded_with_the_dev_profile_and_not_in_production() throws IOException {
-        try (Stream<Path> files = Files.list(ROUTES)) {
-            for (Path file : files.toList()) {
-                Files.copy(file, routes.resolve(file.getFileName()));
+        try (Stream<Path> files = Files.walk(ROUTES)) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                Path copy = routes.resolve(ROUTES.relativize(file));
+                Files.createDirectories(copy.getParent());
+                Files.copy(file, copy);
             }
         }
         JsonAnswerRevision.revise(routes, 1);

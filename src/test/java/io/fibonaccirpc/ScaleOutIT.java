@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fibonaccirpc.fibonacci.Fibonacci;
 import io.fibonaccirpc.support.ApplicationProcess;
 import io.fibonaccirpc.support.Rabbitmqctl;
 import io.fibonaccirpc.support.RunningApplication;
@@ -34,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The packaged jar run as separate processes, the way it is deployed: several servers (RPC_ROLE=server) on one
- * queue behind several HTTP gateways (RPC_ROLE=client), against the test broker.
+ * queue behind several HTTP gateways (RPC_ROLE=gateway), against the test broker.
  */
 class ScaleOutIT {
 
@@ -70,8 +71,8 @@ class ScaleOutIT {
         Map<String, Map<String, String>> environments = new LinkedHashMap<>();
         environments.put("scale-out-server-1", environment("server"));
         environments.put("scale-out-server-2", environment("server"));
-        environments.put("scale-out-gateway-1", environment("client"));
-        environments.put("scale-out-gateway-2", environment("client"));
+        environments.put("scale-out-gateway-1", environment("gateway"));
+        environments.put("scale-out-gateway-2", environment("gateway"));
         List<ApplicationProcess> processes = ApplicationProcess.startAll(environments);
         try {
             List<ApplicationProcess> gateways = processes.subList(2, 4);
@@ -145,7 +146,7 @@ class ScaleOutIT {
     @Test
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void a_gateway_only_process_without_servers_answers_503_at_once() throws Exception {
-        try (ApplicationProcess gateway = ApplicationProcess.start("roles-gateway", environment("client"))) {
+        try (ApplicationProcess gateway = ApplicationProcess.start("roles-gateway", environment("gateway"))) {
             // the first call of a new JVM also pays for class loading and a cold JIT: time the next one
             HttpResponse<String> first = http.send(get(gateway.uri("/fib/5"), "text/plain"),
                     HttpResponse.BodyHandlers.ofString());

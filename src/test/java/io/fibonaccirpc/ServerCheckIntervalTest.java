@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import io.fibonaccirpc.support.CallStream;
 import io.fibonaccirpc.support.CallStream.Call;
+import io.fibonaccirpc.support.CallStream;
 import io.fibonaccirpc.support.Http;
 import io.fibonaccirpc.support.RpcServerDouble;
 import io.fibonaccirpc.support.RunningApplication;
@@ -44,7 +44,7 @@ class ServerCheckIntervalTest {
     void what_the_gateway_knows_of_the_servers_is_at_most_one_check_interval_old() throws Exception {
         TestBroker.get().declareQueue(queue);
         Map<String, String> properties = RunningApplication.isolatedProperties(queue);
-        properties.put("rpc.role", "client");
+        properties.put("rpc.role", "gateway");
         properties.put("rpc.server-check-interval", Long.toString(CHECK_INTERVAL_MILLIS));
         properties.put("rpc.reply-timeout", "1000");
         try (RunningApplication gateway = RunningApplication.start(properties)) {

@@ -17,6 +17,8 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.GetResponse;
+import io.fibonaccirpc.fibonacci.Fibonacci;
+import io.fibonaccirpc.observe.RpcCounters;
 import io.fibonaccirpc.support.AmqpRpcCaller;
 import io.fibonaccirpc.support.FaultReport;
 import io.fibonaccirpc.support.RunningApplication;

@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 /** The real YAML routes and application.properties, loaded by Camel's main test support in the server role. */
 @CamelMainTest(mainClass = FibonacciRpcApplication.class, properties = {
-        "camel.main.routes-include-pattern=" + FibonacciRpcApplication.ROUTES,
+        "camel.main.routes-include-pattern=" + FibonacciRpcApplication.ALL_ROUTES,
         "rpc.role=server",
         "rpc.queue=" + ServerRouteTest.QUEUE,
         "http.host=127.0.0.1",
@@ -32,7 +32,9 @@ class ServerRouteTest {
     static final String QUEUE = "rpc_queue.test.server-route";
 
     static {
-        // the test broker may be a container: point the application at it before Camel starts
+        // the test broker may be a container: point the application at it before Camel starts, through JVM
+        // properties (the annotation's are constants), cleared once the class is done (they would outrank the
+        // properties later tests give their applications)
         TestBroker.get().applicationProperties().forEach(System::setProperty);
     }
 
@@ -41,6 +43,7 @@ class ServerRouteTest {
 
     @AfterAll
     static void deleteQueue() {
+        TestBroker.get().applicationProperties().keySet().forEach(System::clearProperty);
         TestBroker.get().deleteQueues(QUEUE, QUEUE + ".dead-letters");
     }
 

@@ -1,5 +1,6 @@
 package io.fibonaccirpc;
 
+import io.fibonaccirpc.wire.TraceContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.NullAndEmptySource;

@@ -9,6 +9,7 @@ import io.fibonaccirpc.support.CapturedLogs;
 import io.fibonaccirpc.support.RunningApplication;
 import io.fibonaccirpc.support.SilentServer;
 import io.fibonaccirpc.support.TestBroker;
+import io.fibonaccirpc.wire.TraceContext;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.core.LogEvent;
 import org.junit.jupiter.api.AfterAll;
@@ -49,15 +50,15 @@ class TracingTest {
         serverProperties.put("fibonacci.max-n", "1000");
         server = RunningApplication.start(serverProperties);
         Map<String, String> gatewayProperties = RunningApplication.isolatedProperties(queue);
-        gatewayProperties.put("rpc.role", "client");
+        gatewayProperties.put("rpc.role", "gateway");
         gateway = RunningApplication.start(gatewayProperties);
         // a refusal by the gateway is logged at DEBUG
-        CapturedLogs.setLevel("fibonacci-dead-letter", Level.DEBUG);
+        CapturedLogs.setLevel("fibonacci-gateway-dead-letter", Level.DEBUG);
     }
 
     @AfterAll
     static void stop() {
-        CapturedLogs.setLevel("fibonacci-dead-letter", Level.INFO);
+        CapturedLogs.setLevel("fibonacci-gateway-dead-letter", Level.INFO);
         gateway.close();
         server.close();
         TestBroker.get().deleteQueues(queue, queue + ".dead-letters");
@@ -84,7 +85,7 @@ class TracingTest {
     @Test
     void the_request_carries_the_trace_to_the_server_with_the_gateways_span_as_parent() {
         Map<String, String> properties = RunningApplication.isolatedProperties(ownQueue);
-        properties.put("rpc.role", "client");
+        properties.put("rpc.role", "gateway");
         properties.put("rpc.reply-timeout", "1500");
         try (CapturedLogs logs = CapturedLogs.start(); SilentServer silent = SilentServer.on(ownQueue);
              RunningApplication timingOut = RunningApplication.start(properties)) {
@@ -121,7 +122,7 @@ class TracingTest {
             assertEquals(TRACE_ID, traceId(gatewaySpan));
 
             LogEvent atServer = logOf(logs, "fibonacci-server", correlationId);
-            LogEvent atGateway = logOf(logs, "fibonacci-dead-letter", "was 5000");
+            LogEvent atGateway = logOf(logs, "fibonacci-gateway-dead-letter", "was 5000");
             assertEquals(correlationId, mdc(atServer, "correlationId"));
             assertEquals(TRACE_ID, mdc(atServer, "traceId"));
             assertNotEquals(spanId(gatewaySpan), mdc(atServer, "spanId"), "the server's span is its own");
@@ -147,7 +148,7 @@ class TracingTest {
             assertTrue(TraceContext.isValid(span), span);
             String correlationId = (String) json(response.body()).get("correlationId");
             LogEvent atServer = logOf(logs, "fibonacci-server", correlationId);
-            LogEvent atGateway = logOf(logs, "fibonacci-dead-letter", "was 5001");
+            LogEvent atGateway = logOf(logs, "fibonacci-gateway-dead-letter", "was 5001");
             assertEquals(traceId(span), mdc(atServer, "traceId"));
             assertEquals(traceId(span), mdc(atGateway, "traceId"));
             assertEquals(correlationId, mdc(atGateway, "correlationId"));

@@ -13,12 +13,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
-import io.fibonaccirpc.support.AmqpRpcCaller;
+import io.fibonaccirpc.fibonacci.Fibonacci;
 import io.fibonaccirpc.support.AmqpRpcCaller.Reply;
+import io.fibonaccirpc.support.AmqpRpcCaller;
 import io.fibonaccirpc.support.Http;
-import io.fibonaccirpc.support.Tutorial;
 import io.fibonaccirpc.support.RunningApplication;
 import io.fibonaccirpc.support.TestBroker;
+import io.fibonaccirpc.support.Tutorial;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -86,9 +87,9 @@ class TutorialInteropTest {
     void our_gateway_gets_answers_from_the_tutorials_server(Tutorial tutorial, String order) throws Exception {
         if (order.equals("first")) {
             tutorialServer = tutorial.startServer(queue);
-            app = start("client");
+            app = start("gateway");
         } else {
-            app = start("client");
+            app = start("gateway");
             HttpResponse<String> before = Http.get(app.uri("/fib/1"));
             assertEquals(503, before.statusCode(), before.body());
             tutorialServer = tutorial.startServer(queue);

@@ -21,6 +21,7 @@ import io.fibonaccirpc.support.RecordingReplyServer;
 import io.fibonaccirpc.support.RunningApplication;
 import io.fibonaccirpc.support.Scrape;
 import io.fibonaccirpc.support.TestBroker;
+import io.fibonaccirpc.tuning.RpcCallTemplate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -50,7 +51,7 @@ class WirePropertiesTest {
     @Test
     void requests_are_published_non_persistent_with_the_callers_time_left_as_expiration_and_rpc_deadline() {
         Map<String, String> properties = RunningApplication.isolatedProperties(queue);
-        properties.put("rpc.role", "client");
+        properties.put("rpc.role", "gateway");
         properties.put("rpc.reply-timeout", Long.toString(REPLY_TIMEOUT_MILLIS));
         try (RecordingReplyServer server = RecordingReplyServer.on(TestBroker.get(), queue);
              RunningApplication gateway = RunningApplication.start(properties)) {

@@ -8,9 +8,10 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.Delivery;
-import io.fibonaccirpc.Fibonacci;
-import io.fibonaccirpc.RpcException;
+import io.fibonaccirpc.fibonacci.Fibonacci;
 import io.fibonaccirpc.support.TestBroker;
+import io.fibonaccirpc.wire.Argument;
+import io.fibonaccirpc.wire.RpcException;
 
 /**
  * The baseline server, run by the benchmark as a process of its own: nothing but the RabbitMQ Java client and
@@ -25,6 +26,7 @@ import io.fibonaccirpc.support.TestBroker;
 public final class BaselineServer {
 
     private static final Fibonacci FIBONACCI = new Fibonacci(Fibonacci.DEFAULT_MAX_N);
+    private static final Argument ARGUMENT = new Argument(Fibonacci.DEFAULT_MAX_N);
 
     private BaselineServer() {
     }
@@ -55,7 +57,7 @@ public final class BaselineServer {
                 .contentType("text/plain");
         String body;
         try {
-            body = FIBONACCI.reply(new String(request.getBody(), StandardCharsets.UTF_8));
+            body = FIBONACCI.of(ARGUMENT.parse(new String(request.getBody(), StandardCharsets.UTF_8))).toString();
         } catch (RpcException e) {
             reply.headers(Map.of("rpc-error", e.getError().name()));
             body = e.getMessage();

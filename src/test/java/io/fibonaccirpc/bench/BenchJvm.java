@@ -1,6 +1,5 @@
 package io.fibonaccirpc.bench;
 
-import io.fibonaccirpc.support.ApplicationProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import io.fibonaccirpc.support.ApplicationProcess;
 import org.awaitility.core.ConditionTimeoutException;
 
 import static org.awaitility.Awaitility.await;

@@ -3,13 +3,13 @@ package io.fibonaccirpc.bench;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ServerSocket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -376,7 +376,7 @@ public final class Benchmark {
             skip(cases.toArray(Case[]::new));
             return;
         }
-        log("gateway: starting the jar twice (RPC_ROLE=server, RPC_ROLE=client)");
+        log("gateway: starting the jar twice (RPC_ROLE=server, RPC_ROLE=gateway)");
         Map<String, Map<String, String>> environments = new LinkedHashMap<>();
         environments.put("benchmark-gateway-server", serverEnvironment(queue));
         environments.put("benchmark-gateway", gatewayEnvironment(queue));
@@ -411,11 +411,11 @@ public final class Benchmark {
             return;
         }
         Path routes = Path.of("target", "benchmark-routes").toAbsolutePath();
-        Files.createDirectories(routes);
-        Files.writeString(routes.resolve("minimal-gateway.camel.yaml"), MINIMAL_ROUTE);
+        Files.createDirectories(routes.resolve("gateway"));
+        Files.writeString(routes.resolve("gateway").resolve("minimal-gateway.camel.yaml"), MINIMAL_ROUTE);
         Map<String, String> environment = gatewayEnvironment(queue);
         environment.put("ROUTES_DIR", routes.toString());
-        log("minimal Camel gateway: starting the jar (RPC_ROLE=client, ROUTES_DIR=" + routes + ")");
+        log("minimal Camel gateway: starting the jar (RPC_ROLE=gateway, ROUTES_DIR=" + routes + ")");
         try (ApplicationProcess gateway = ApplicationProcess.start("benchmark-minimal-gateway", environment)) {
             measureScaleCases(cases, gateway.baseUri(), queue, pids(Map.of(Role.GATEWAY,
                     gateway.processHandle().pid(), Role.SERVER, server.processHandle().pid())), options.setupWarmup());
@@ -576,7 +576,7 @@ public final class Benchmark {
 
     private Map<String, String> gatewayEnvironment(String queue) {
         Map<String, String> environment = new LinkedHashMap<>();
-        environment.put("RPC_ROLE", "client");
+        environment.put("RPC_ROLE", "gateway");
         environment.put("RPC_QUEUE", queue);
         environment.put("RPC_DEAD_LETTER_QUEUE", queue + ".dead-letters");
         environment.put("RPC_MAX_IN_FLIGHT", Integer.toString(GATEWAY_MAX_IN_FLIGHT));

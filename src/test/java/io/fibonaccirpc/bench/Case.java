@@ -16,10 +16,10 @@ record Case(Kind kind, int n, int inFlight) {
                 "wrk -> a plain Vert.x HTTP server publishing with amqp-client (no Camel, no Spring) -> plain "
                         + "amqp-client server"),
         MINIMAL_CAMEL_GATEWAY("minimal Camel gateway",
-                "wrk -> the jar, RPC_ROLE=client, with one route of nothing but the InOut call -> the jar, "
+                "wrk -> the jar, RPC_ROLE=gateway, with one route of nothing but the InOut call -> the jar, "
                         + "RPC_ROLE=server"),
         GATEWAY("gateway end to end",
-                "wrk -> the jar, RPC_ROLE=client (HTTP) -> the jar, RPC_ROLE=server");
+                "wrk -> the jar, RPC_ROLE=gateway (HTTP) -> the jar, RPC_ROLE=server");
 
         private final String label;
         private final String description;

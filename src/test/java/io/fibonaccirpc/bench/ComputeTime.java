@@ -3,7 +3,9 @@ package io.fibonaccirpc.bench;
 import java.time.Duration;
 import java.util.Arrays;
 
-import io.fibonaccirpc.Fibonacci;
+import io.fibonaccirpc.fibonacci.Fibonacci;
+import io.fibonaccirpc.wire.Argument;
+
 
 /**
  * The server's work alone, timed in this JVM: {@code Fibonacci.of(n)}, and {@code Fibonacci.reply} (the same
@@ -15,6 +17,7 @@ import io.fibonaccirpc.Fibonacci;
 record ComputeTime(int n, double ofMillis, double replyMillis) {
 
     private static final Fibonacci FIBONACCI = new Fibonacci(Fibonacci.DEFAULT_MAX_N);
+    private static final Argument ARGUMENT = new Argument(Fibonacci.DEFAULT_MAX_N);
     private static final int MAX_SAMPLES = 100_000;
     /** Keeps the JIT from dropping the work. */
     private static long sink;
@@ -24,10 +27,10 @@ record ComputeTime(int n, double ofMillis, double replyMillis) {
         String request = Integer.toString(n);
         long warmupEnd = System.nanoTime() + warmup.toNanos();
         while (System.nanoTime() - warmupEnd < 0) {
-            sink += FIBONACCI.of(n).bitLength() + FIBONACCI.reply(request).length();
+            sink += FIBONACCI.of(n).bitLength() + FIBONACCI.of(ARGUMENT.parse(request)).toString().length();
         }
         long[] of = sample(sampling, () -> sink += FIBONACCI.of(n).bitLength());
-        long[] reply = sample(sampling, () -> sink += FIBONACCI.reply(request).length());
+        long[] reply = sample(sampling, () -> sink += FIBONACCI.of(ARGUMENT.parse(request)).toString().length());
         return new ComputeTime(n, Stats.medianNanos(of) / 1e6, Stats.medianNanos(reply) / 1e6);
     }
 

@@ -10,7 +10,7 @@ import java.util.UUID;
 
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import io.fibonaccirpc.PrivateReplyQueues;
+import io.fibonaccirpc.server.PrivateReplyQueues;
 import io.fibonaccirpc.support.TestBroker;
 import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
 

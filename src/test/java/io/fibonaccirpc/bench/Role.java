@@ -4,7 +4,7 @@ package io.fibonaccirpc.bench;
 enum Role {
     /** The load generator: the benchmark's own JVM (plain amqp-client caller), or wrk. */
     CALLER("caller"),
-    /** The gateway process (the jar with RPC_ROLE=client). */
+    /** The gateway process (the jar with RPC_ROLE=gateway). */
     GATEWAY("gateway"),
     /** The server process: the plain amqp-client server, or the jar with RPC_ROLE=server. */
     SERVER("server"),

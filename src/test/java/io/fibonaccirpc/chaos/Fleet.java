@@ -13,9 +13,10 @@ import io.fibonaccirpc.support.DisposableBroker;
 import io.fibonaccirpc.support.RunningApplication;
 import io.fibonaccirpc.support.Scrape;
 
+
 /**
  * The processes of the soak, the packaged jar each, as {@code scripts/run} starts it: servers
- * ({@code RPC_ROLE=server}) and gateways ({@code RPC_ROLE=client}) by name, each on an HTTP port of its own that
+ * ({@code RPC_ROLE=server}) and gateways ({@code RPC_ROLE=gateway}) by name, each on an HTTP port of its own that
  * it keeps across restarts. Every server's computations are kept across its restarts (its meters start at 0).
  */
 final class Fleet implements AutoCloseable {
@@ -51,7 +52,7 @@ final class Fleet implements AutoCloseable {
     /** Starts these servers and gateways at once; returns once all are ready. */
     void start(List<String> servers, List<String> gateways) {
         servers.forEach(name -> members.put(name, new Member(name, "server")));
-        gateways.forEach(name -> members.put(name, new Member(name, "client")));
+        gateways.forEach(name -> members.put(name, new Member(name, "gateway")));
         Map<String, Map<String, String>> environments = new LinkedHashMap<>();
         members.values().forEach(member -> environments.put(logName(member), environment(member)));
         List<ApplicationProcess> processes = ApplicationProcess.startAll(environments);
@@ -66,7 +67,7 @@ final class Fleet implements AutoCloseable {
     }
 
     List<String> gateways() {
-        return names("client");
+        return names("gateway");
     }
 
     private List<String> names(String role) {

@@ -7,10 +7,10 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 
-import io.fibonaccirpc.RpcCounters;
-import io.fibonaccirpc.support.CallStream;
+import io.fibonaccirpc.observe.RpcCounters;
 import io.fibonaccirpc.support.CallStream.Call;
 import io.fibonaccirpc.support.CallStream.Tally;
+import io.fibonaccirpc.support.CallStream;
 import io.fibonaccirpc.support.FaultReport;
 import io.fibonaccirpc.support.Http;
 import io.fibonaccirpc.support.RunningApplication;

@@ -11,9 +11,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 
-import io.fibonaccirpc.support.CallStream;
 import io.fibonaccirpc.support.CallStream.Call;
 import io.fibonaccirpc.support.CallStream.Tally;
+import io.fibonaccirpc.support.CallStream;
 import io.fibonaccirpc.support.DisposableBroker;
 import io.fibonaccirpc.support.DisposableCluster;
 import io.fibonaccirpc.support.FaultReport;
@@ -74,7 +74,7 @@ class ClusterNodeLossTest {
     @BeforeEach
     void startApplications() {
         server = RunningApplication.start(properties("server"));
-        gateway = RunningApplication.start(properties("client"));
+        gateway = RunningApplication.start(properties("gateway"));
     }
 
     @AfterEach
@@ -89,7 +89,7 @@ class ClusterNodeLossTest {
 
     @Test
     void calls_go_on_when_the_node_the_gateway_is_connected_to_is_lost() {
-        loseNodeUnderLoad(cluster.nodeOf("fibonacci-rpc client"), "the gateway's node");
+        loseNodeUnderLoad(cluster.nodeOf("fibonacci-rpc gateway"), "the gateway's node");
     }
 
     @Test
@@ -131,8 +131,8 @@ class ClusterNodeLossTest {
     private DisposableBroker probeNodeApartFromTheGateways() {
         Http.get(gateway.uri("/fib/1")); // the probe connection opens with the first call's look
         for (int attempt = 0; attempt < 30; attempt++) {
-            DisposableBroker probe = cluster.nodeOf("fibonacci-rpc publisher (client)");
-            Set<DisposableBroker> needed = new HashSet<>(List.of(cluster.nodeOf("fibonacci-rpc client"),
+            DisposableBroker probe = cluster.nodeOf("fibonacci-rpc publisher (gateway)");
+            Set<DisposableBroker> needed = new HashSet<>(List.of(cluster.nodeOf("fibonacci-rpc gateway"),
                     cluster.nodeOf("fibonacci-rpc server"), cluster.leaderOf(queue)));
             if (!needed.contains(probe)) {
                 return probe;
@@ -144,7 +144,7 @@ class ClusterNodeLossTest {
                         .until(() -> cluster.consumerCount(queue) == SERVER_CONSUMERS);
             } else {
                 gateway.close();
-                gateway = RunningApplication.start(properties("client"));
+                gateway = RunningApplication.start(properties("gateway"));
             }
             Http.get(gateway.uri("/fib/1"));
         }

@@ -10,8 +10,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
-import io.fibonaccirpc.support.CallStream;
 import io.fibonaccirpc.support.CallStream.Call;
+import io.fibonaccirpc.support.CallStream;
 import io.fibonaccirpc.support.FaultReport;
 import io.fibonaccirpc.support.RpcServerDouble;
 import io.fibonaccirpc.support.RunningApplication;
@@ -53,15 +53,15 @@ class ConnectionClosedTest extends WithDisposableBroker {
     void in_flight_calls_get_503_connection_lost_at_once_and_calls_are_answered_again_within_a_second()
             throws Exception {
         String queue = RunningApplication.newQueueName();
-        Map<String, String> properties = FaultApplications.properties(broker, queue, "client", REPLY_TIMEOUT_MILLIS);
+        Map<String, String> properties = FaultApplications.properties(broker, queue, "gateway", REPLY_TIMEOUT_MILLIS);
         List<Integer> ns = IntStream.range(0, IN_FLIGHT).map(i -> 20 + i).boxed().toList();
         try (RpcServerDouble server = RpcServerDouble.start(broker.connectionFactory(), queue,
                 n -> ns.contains(n) ? SERVER_DELAY : Duration.ZERO);
              RunningApplication gateway = RunningApplication.start(properties)) {
             Call warmUp = CallStream.call(gateway.uri("/"), 10, Duration.ofSeconds(20)).get(20, TimeUnit.SECONDS);
             assertTrue(warmUp.right(), "before the fault: " + warmUp);
-            List<String> pids = broker.connectionPidsMatching("fibonacci-rpc client");
-            assertEquals(1, pids.size(), "connections named fibonacci-rpc client: " + broker.connectionNames());
+            List<String> pids = broker.connectionPidsMatching("fibonacci-rpc gateway");
+            assertEquals(1, pids.size(), "connections named fibonacci-rpc gateway: " + broker.connectionNames());
 
             List<CompletableFuture<Call>> inFlight = ns.stream()
                     .map(n -> CallStream.call(gateway.uri("/"), n, Duration.ofSeconds(20))).toList();

@@ -6,6 +6,7 @@ import java.util.Map;
 import io.fibonaccirpc.support.DisposableBroker;
 import io.fibonaccirpc.support.RunningApplication;
 
+
 /** The application's properties for a fault test: its disposable broker, a queue of its own, a free HTTP port. */
 final class FaultApplications {
 
@@ -13,7 +14,7 @@ final class FaultApplications {
     }
 
     /**
-     * @param role               all, server or client (rpc.role)
+     * @param role               all, server or gateway (rpc.role)
      * @param replyTimeoutMillis rpc.reply-timeout: small, to keep the tests fast
      */
     static Map<String, String> properties(DisposableBroker broker, String queue, String role, long replyTimeoutMillis) {

@@ -101,7 +101,7 @@ class GatewayLifecycleIT {
         Duration serverDelay = Duration.ofMillis(800);
         try (RpcServerDouble server = RpcServerDouble.start(TestBroker.get().connectionFactory(), queue,
                 n -> serverDelay)) {
-            ApplicationProcess gateway = ApplicationProcess.start("lifecycle-stop", environment("client"));
+            ApplicationProcess gateway = ApplicationProcess.start("lifecycle-stop", environment("gateway"));
             List<CompletableFuture<Outcome>> calls = new CopyOnWriteArrayList<>();
             List<Outcome> readiness = new CopyOnWriteArrayList<>();
             AtomicBoolean calling = new AtomicBoolean(true);

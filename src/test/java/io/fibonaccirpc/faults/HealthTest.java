@@ -80,7 +80,7 @@ class HealthTest extends WithDisposableBroker {
     /** No server is a 503 per call (it ends when a server starts), not a reason to take the gateway out. */
     @Test
     void a_gateway_that_no_server_answers_is_ready() {
-        application = RunningApplication.start(FaultApplications.properties(broker, queue, "client", 3000));
+        application = RunningApplication.start(FaultApplications.properties(broker, queue, "gateway", 3000));
 
         awaitStatus("/observe/health/ready", 200, UP_WITHIN);
         HttpResponse<String> call = get("/fib/10");

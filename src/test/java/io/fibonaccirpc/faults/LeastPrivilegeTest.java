@@ -43,7 +43,7 @@ class LeastPrivilegeTest extends WithDisposableBroker {
         Map<String, String> serverProperties = FaultApplications.properties(broker, QUEUE, "server", 1500);
         serverProperties.put("rabbitmq.username", "fib-server");
         serverProperties.put("rabbitmq.password", SERVER_PASSWORD);
-        Map<String, String> gatewayProperties = FaultApplications.properties(broker, QUEUE, "client", 1500);
+        Map<String, String> gatewayProperties = FaultApplications.properties(broker, QUEUE, "gateway", 1500);
         gatewayProperties.put("rabbitmq.username", "fib-gateway");
         gatewayProperties.put("rabbitmq.password", GATEWAY_PASSWORD);
         try (RunningApplication server = RunningApplication.start(serverProperties);

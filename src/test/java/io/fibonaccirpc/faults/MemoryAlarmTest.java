@@ -9,8 +9,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
-import io.fibonaccirpc.support.CallStream;
 import io.fibonaccirpc.support.CallStream.Call;
+import io.fibonaccirpc.support.CallStream;
 import io.fibonaccirpc.support.DisposableBroker;
 import io.fibonaccirpc.support.FaultReport;
 import io.fibonaccirpc.support.Http;
@@ -122,7 +122,7 @@ class MemoryAlarmTest extends WithDisposableBroker {
             throws Exception {
         String queue = RunningApplication.newQueueName();
         Map<String, String> serverProperties = FaultApplications.properties(broker, queue, "server", REPLY_TIMEOUT_MILLIS);
-        Map<String, String> gatewayProperties = FaultApplications.properties(broker, queue, "client", REPLY_TIMEOUT_MILLIS);
+        Map<String, String> gatewayProperties = FaultApplications.properties(broker, queue, "gateway", REPLY_TIMEOUT_MILLIS);
         // the gateway looks at the queue and publishes its canary rarely: calls find out about the alarm themselves
         gatewayProperties.put("rpc.server-check-interval", "60000");
         try (RunningApplication server = RunningApplication.start(serverProperties);
@@ -198,7 +198,7 @@ class MemoryAlarmTest extends WithDisposableBroker {
     @Test
     void calls_get_503_fast_while_publishing_is_blocked_and_nothing_stale_is_computed_after() throws Exception {
         String queue = RunningApplication.newQueueName();
-        Map<String, String> properties = FaultApplications.properties(broker, queue, "client", REPLY_TIMEOUT_MILLIS);
+        Map<String, String> properties = FaultApplications.properties(broker, queue, "gateway", REPLY_TIMEOUT_MILLIS);
         try (RpcServerDouble server = RpcServerDouble.start(broker.connectionFactory(), queue, n -> Duration.ZERO);
              RunningApplication gateway = RunningApplication.start(properties)) {
             Call before = CallStream.call(gateway.uri("/"), 30, Duration.ofSeconds(10)).get(10, TimeUnit.SECONDS);

@@ -7,8 +7,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
-import io.fibonaccirpc.support.CallStream;
 import io.fibonaccirpc.support.CallStream.Call;
+import io.fibonaccirpc.support.CallStream;
 import io.fibonaccirpc.support.FaultReport;
 import io.fibonaccirpc.support.Http;
 import io.fibonaccirpc.support.RpcServerDouble;
@@ -49,7 +49,7 @@ class NoServerTest extends WithDisposableBroker {
 
     @BeforeEach
     void startGateway() {
-        gateway = RunningApplication.start(FaultApplications.properties(broker, queue, "client", REPLY_TIMEOUT_MILLIS));
+        gateway = RunningApplication.start(FaultApplications.properties(broker, queue, "gateway", REPLY_TIMEOUT_MILLIS));
     }
 
     @AfterEach

@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import io.fibonaccirpc.support.CallStream;
 import io.fibonaccirpc.support.CallStream.Call;
 import io.fibonaccirpc.support.CallStream.Tally;
+import io.fibonaccirpc.support.CallStream;
 import io.fibonaccirpc.support.RpcServerDouble;
 import io.fibonaccirpc.support.RunningApplication;
 import org.junit.jupiter.api.Test;
@@ -32,7 +32,7 @@ class ReplyListenerRecoveryTest extends WithDisposableBroker {
     @Test
     void after_its_connection_is_closed_no_call_waits_for_its_timeout_and_answers_are_right_within_2_s() {
         String queue = RunningApplication.newQueueName();
-        Map<String, String> properties = FaultApplications.properties(broker, queue, "client", REPLY_TIMEOUT_MILLIS);
+        Map<String, String> properties = FaultApplications.properties(broker, queue, "gateway", REPLY_TIMEOUT_MILLIS);
         try (RpcServerDouble server = RpcServerDouble.start(broker.connectionFactory(), queue, n -> Duration.ZERO);
              RunningApplication gateway = RunningApplication.start(properties);
              CallStream stream = CallStream.to(gateway.uri("/")).interval(Duration.ofMillis(20)).concurrency(20)
@@ -41,11 +41,11 @@ class ReplyListenerRecoveryTest extends WithDisposableBroker {
                     .until(() -> stream.count(Call::right) >= 50);
 
             // twice in a row: Spring restarts a lost consumer at most once per 5 s unless told otherwise
-            assertEquals(1, broker.closeConnectionsMatching("fibonacci-rpc client", "fault test: connection closed"));
+            assertEquals(1, broker.closeConnectionsMatching("fibonacci-rpc gateway", "fault test: connection closed"));
             long firstClose = System.nanoTime();
             await("a right answer after the first close").atMost(Duration.ofSeconds(20))
                     .until(() -> stream.count(call -> call.startedAfter(firstClose) && call.right()) >= 1);
-            assertEquals(1, broker.closeConnectionsMatching("fibonacci-rpc client", "fault test: connection closed"));
+            assertEquals(1, broker.closeConnectionsMatching("fibonacci-rpc gateway", "fault test: connection closed"));
             long closed = System.nanoTime();
             await("calls answered after the fault").atMost(Duration.ofSeconds(30))
                     .until(() -> stream.count(call -> call.startedAfter(closed) && call.right()) >= 150);

@@ -26,7 +26,7 @@ class ReplyQueueRedeclaredTest extends WithDisposableBroker {
     @Test
     void after_the_gateways_connection_is_closed_its_reply_queue_is_declared_again_exclusive_to_the_new_connection() {
         String queue = RunningApplication.newQueueName();
-        Map<String, String> properties = FaultApplications.properties(broker, queue, "client", 3000);
+        Map<String, String> properties = FaultApplications.properties(broker, queue, "gateway", 3000);
         try (RpcServerDouble server = RpcServerDouble.start(broker.connectionFactory(), queue, n -> Duration.ZERO);
              RunningApplication gateway = RunningApplication.start(properties)) {
             HttpResponse<String> before = Http.get(gateway.uri("/fib/10"));
@@ -35,7 +35,7 @@ class ReplyQueueRedeclaredTest extends WithDisposableBroker {
             Map<String, Object> declared = replyQueueRow(replyQueue);
             assertEquals(Boolean.TRUE, declared.get("exclusive"), declared.toString());
 
-            assertEquals(1, broker.closeConnectionsMatching("fibonacci-rpc client", "fault test: connection closed"));
+            assertEquals(1, broker.closeConnectionsMatching("fibonacci-rpc gateway", "fault test: connection closed"));
 
             Map<String, Object> again = await("the reply queue declared again by a new connection")
                     .atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))

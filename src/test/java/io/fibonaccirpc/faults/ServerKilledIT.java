@@ -9,10 +9,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import io.fibonaccirpc.support.ApplicationProcess;
-import io.fibonaccirpc.support.CallStream;
 import io.fibonaccirpc.support.CallStream.Call;
 import io.fibonaccirpc.support.CallStream.Pending;
 import io.fibonaccirpc.support.CallStream.Tally;
+import io.fibonaccirpc.support.CallStream;
 import io.fibonaccirpc.support.FaultReport;
 import io.fibonaccirpc.support.RunningApplication;
 import org.junit.jupiter.api.Test;
@@ -47,7 +47,7 @@ class ServerKilledIT extends WithDisposableBroker {
         Map<String, Map<String, String>> environments = new LinkedHashMap<>();
         environments.put("killed-server", environment("server"));
         environments.put("surviving-server", environment("server"));
-        environments.put("kill-gateway", environment("client"));
+        environments.put("kill-gateway", environment("gateway"));
         List<ApplicationProcess> processes = ApplicationProcess.startAll(environments);
         ApplicationProcess killed = processes.get(0);
         ApplicationProcess gateway = processes.get(2);

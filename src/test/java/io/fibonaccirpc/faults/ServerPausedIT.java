@@ -11,9 +11,9 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
 import io.fibonaccirpc.support.ApplicationProcess;
-import io.fibonaccirpc.support.CallStream;
 import io.fibonaccirpc.support.CallStream.Call;
 import io.fibonaccirpc.support.CallStream.Tally;
+import io.fibonaccirpc.support.CallStream;
 import io.fibonaccirpc.support.RunningApplication;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -44,7 +44,7 @@ class ServerPausedIT extends WithDisposableBroker {
         Map<String, Map<String, String>> environments = new LinkedHashMap<>();
         environments.put("paused-server", environment("server"));
         environments.put("other-server", environment("server"));
-        environments.put("paused-gateway", environment("client"));
+        environments.put("paused-gateway", environment("gateway"));
         List<ApplicationProcess> processes = ApplicationProcess.startAll(environments);
         ApplicationProcess paused = processes.get(0);
         try (CallStream stream = CallStream.to(processes.get(2).baseUri()).interval(Duration.ofMillis(10))

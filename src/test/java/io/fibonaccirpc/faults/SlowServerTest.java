@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import io.fibonaccirpc.support.CallStream;
 import io.fibonaccirpc.support.CallStream.Call;
+import io.fibonaccirpc.support.CallStream;
 import io.fibonaccirpc.support.FaultReport;
 import io.fibonaccirpc.support.RpcServerDouble;
 import io.fibonaccirpc.support.RunningApplication;
@@ -39,7 +39,7 @@ class SlowServerTest extends WithDisposableBroker {
     @Test
     void a_server_slower_than_the_timeout_gives_504_and_its_late_reply_reaches_no_other_caller() throws Exception {
         String queue = RunningApplication.newQueueName();
-        Map<String, String> properties = FaultApplications.properties(broker, queue, "client", REPLY_TIMEOUT_MILLIS);
+        Map<String, String> properties = FaultApplications.properties(broker, queue, "gateway", REPLY_TIMEOUT_MILLIS);
         try (RpcServerDouble server = RpcServerDouble.start(broker.connectionFactory(), queue,
                 n -> n == SLOW_N ? SLOW_DELAY : n == NEXT_N ? NEXT_DELAY : Duration.ZERO);
              RunningApplication gateway = RunningApplication.start(properties)) {

@@ -479,7 +479,7 @@ public final class DisposableBroker implements Broker, AutoCloseable {
     }
 
     /**
-     * Closes the client connections whose name (the one the client gave, such as {@code fibonacci-rpc client},
+     * Closes the client connections whose name (the one the client gave, such as {@code fibonacci-rpc gateway},
      * or else the broker's {@code peer -> broker}) contains this text; returns how many it closed.
      */
     public int closeConnectionsMatching(String namePart, String reason) {

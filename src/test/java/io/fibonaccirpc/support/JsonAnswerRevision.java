@@ -15,11 +15,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * An edit a developer makes to a running application's HTTP route, and how a caller sees it: the JSON answer of
- * {@code fibonacci-http.camel.yaml} gets a {@code "revision"} field.
+ * {@code gateway/fibonacci-gateway.camel.yaml} gets a {@code "revision"} field.
  */
 public final class JsonAnswerRevision {
 
-    public static final String HTTP_ROUTE = "fibonacci-http.camel.yaml";
+    public static final String HTTP_ROUTE = "gateway/fibonacci-gateway.camel.yaml";
     /** The JSON answer of the HTTP route, and the "revision" field an edit adds to it. */
     private static final Pattern JSON_ANSWER = Pattern.compile("\"fibonacci\": \"\\$\\{body}\"(, \"revision\": \\d+)?}");
 

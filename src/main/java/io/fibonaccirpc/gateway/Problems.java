@@ -1,0 +1,92 @@
+package io.fibonaccirpc.gateway;
+
+import java.util.concurrent.RejectedExecutionException;
+
+import io.fibonaccirpc.observe.CallLogging;
+import io.fibonaccirpc.wire.Problem;
+import io.fibonaccirpc.wire.RpcError;
+import io.fibonaccirpc.wire.RpcException;
+import io.fibonaccirpc.wire.RpcUnavailableException;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.springframework.amqp.AmqpException;
+import org.springframework.amqp.core.AmqpMessageReturnedException;
+import org.springframework.amqp.core.AmqpReplyTimeoutException;
+
+/**
+ * Maps a failed call to the HTTP problem its caller gets. As the dead-letter route's step {@code process: ref:
+ * problems} it keeps the problem of the exchange's failure in the variable {@value #VARIABLE}.
+ */
+public final class Problems implements Processor {
+
+    /** The exchange variable the gateway's dead-letter route keeps a call's problem in, for the metrics. */
+    public static final String VARIABLE = "problem";
+
+    private final long replyTimeoutMillis;
+
+    public Problems(long replyTimeoutMillis) {
+        this.replyTimeoutMillis = replyTimeoutMillis;
+    }
+
+    @Override
+    public void process(Exchange exchange) {
+        Throwable failure = exchange.getException() != null ? exchange.getException()
+                : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        exchange.setVariable(VARIABLE, of(failure, exchange.getVariable(CallLogging.CORRELATION_ID, String.class)));
+    }
+
+    public Problem of(Throwable failure, String correlationId) {
+        if (failure instanceof RpcException rpc) {
+            return ofRpc(rpc, correlationId);
+        }
+        if (failure instanceof RpcUnavailableException unavailable) {
+            return Problem.unavailable(unavailable.getReason(), unavailable.getMessage(), correlationId);
+        }
+        if (failure instanceof RejectedExecutionException) {
+            return Problem.unavailable(RpcUnavailableException.Reason.OVERLOADED,
+                    "the gateway has as many calls in flight as it allows; retry shortly", null);
+        }
+        if (failure instanceof AmqpMessageReturnedException returned) {
+            return Problem.unavailable(RpcUnavailableException.Reason.NO_QUEUE,
+                    "the broker routed the request to no queue (" + returned.getReplyText() + ")", correlationId);
+        }
+        if (failure instanceof AmqpReplyTimeoutException) {
+            return problem(Problem.typeOf("reply-timeout"), "No reply from a server in time", 504,
+                    "no server replied within " + replyTimeoutMillis + " ms", correlationId, null);
+        }
+        if (failure instanceof AmqpException) {
+            return Problem.unavailable(RpcUnavailableException.Reason.BROKER_UNAVAILABLE,
+                    "the call could not be made: " + rootMessage(failure), correlationId);
+        }
+        return Problem.internal(failure, correlationId);
+    }
+
+    private Problem ofRpc(RpcException rpc, String correlationId) {
+        RpcError error = rpc.getError();
+        if (!rpc.isRemote() && (error == RpcError.INVALID_ARGUMENT || error == RpcError.OUT_OF_RANGE)) {
+            return problem(Problem.typeOf(error), "Invalid n", 400, rpc.getMessage(), null, null);
+        }
+        return switch (error) {
+            case INVALID_ARGUMENT -> problem(Problem.typeOf(error), "The server refused n", 400, rpc.getMessage(), correlationId,
+                    null);
+            case OUT_OF_RANGE -> problem(Problem.typeOf(error), "n is beyond the server's range", 422, rpc.getMessage(),
+                    correlationId, null);
+            case BAD_REPLY -> problem(Problem.typeOf(error), "The server sent a reply that is not a value", 502,
+                    rpc.getMessage(), correlationId, null);
+            case INTERNAL -> problem(Problem.typeOf(error), "The server failed", 502, rpc.getMessage(), correlationId, null);
+        };
+    }
+
+    private static String rootMessage(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+    }
+
+    private static Problem problem(String type, String title, int status, String detail, String correlationId,
+            Integer retryAfter) {
+        return new Problem(type, title, status, detail, correlationId, retryAfter);
+    }
+}

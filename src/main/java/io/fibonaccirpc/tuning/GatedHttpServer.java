@@ -1,0 +1,191 @@
+package io.fibonaccirpc.tuning;
+
+import java.lang.reflect.Field;
+import java.util.concurrent.locks.LockSupport;
+
+import io.fibonaccirpc.wire.Problem;
+import io.fibonaccirpc.wire.RpcUnavailableException;
+import io.netty.channel.Channel;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.net.impl.TCPServerBase;
+import io.vertx.ext.web.RoutingContext;
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
+import org.apache.camel.StartupListener;
+import org.apache.camel.StaticService;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServerConfiguration;
+import org.apache.camel.impl.event.CamelContextStoppingEvent;
+import org.apache.camel.spi.CamelEvent;
+import org.apache.camel.support.EventNotifierSupport;
+import org.apache.camel.support.service.ServiceHelper;
+import org.apache.camel.support.service.ServiceSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP listener of the routes (camel.server.*): platform-http's Vert.x server, as camel-platform-http-main
+ * configures it, but
+ * <ul>
+ * <li>listening only once every route has started: before that a connection is refused (a load balancer or a
+ * client tries another gateway) instead of answered 404 for paths whose route is not there yet;</li>
+ * <li>from the moment the application starts to stop (SIGTERM), before any route stops: readiness is DOWN while
+ * calls are still served for the drain delay ({@code http.drain-delay}), so that a load balancer that polls
+ * readiness sends the next ones elsewhere; then new connections are refused, and a call that still comes on an open connection is answered at once 503
+ * {@code stopping} (problem JSON, {@code Retry-After}, {@code Connection: close}) while the calls in flight are
+ * answered; the open connections close with the routes' end. Vert.x 4 closes its listening socket only together
+ * with every open connection, so the listening socket is closed on its own here, through Vert.x's internals
+ * ({@link #stopAccepting}); where they have changed, new connections are taken and answered 503 until the end.</li>
+ * </ul>
+ * The management endpoints ({@code /observe/...}) on the same port are never held back. Made by
+ * {@link GatedHttpServerFactory}.
+ */
+public final class GatedHttpServer extends ServiceSupport implements CamelContextAware, StaticService {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GatedHttpServer.class);
+
+    /** Listening from SERVING on; DRAINING still serves, but readiness is DOWN; STOPPING refuses. */
+    enum Phase { STARTING, SERVING, DRAINING, STOPPING }
+
+    private final VertxPlatformHttpServerConfiguration configuration;
+    private final GatedHttpServerFactory factory;
+    private CamelContext camelContext;
+    private Server server;
+    private volatile Phase phase = Phase.STARTING;
+
+    Phase phase() {
+        return phase;
+    }
+
+    GatedHttpServer(VertxPlatformHttpServerConfiguration configuration, GatedHttpServerFactory factory) {
+        this.configuration = configuration;
+        this.factory = factory;
+    }
+
+    /** The Vert.x server, whose start binds the router and waits for {@link #listen} to listen. */
+    private static final class Server extends VertxPlatformHttpServer {
+
+        Server(VertxPlatformHttpServerConfiguration configuration) {
+            super(configuration);
+        }
+
+        @Override
+        protected void doStart() {
+            initializeServer();
+        }
+
+        void listen() throws Exception {
+            startServer();
+        }
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
+    }
+
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+    }
+
+    @Override
+    protected void doInit() throws Exception {
+        server = new Server(configuration);
+        // the context stops it, after the routes
+        camelContext.addService(server);
+        // where the platform-http consumers find the port of their router while the server does not listen yet
+        camelContext.getRegistry().bind("gatedHttpServerConfiguration", configuration);
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        ServiceHelper.startService(server);
+        VertxPlatformHttpRouter.lookup(camelContext, VertxPlatformHttpRouter.getRouterNameFromPort(
+                configuration.getPort())).route().order(Integer.MIN_VALUE).handler(this::gate);
+        camelContext.addStartupListener(new StartupListener() {
+            @Override
+            public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
+                // the routes are not started yet
+            }
+
+            @Override
+            public void onCamelContextFullyStarted(CamelContext context, boolean alreadyStarted) throws Exception {
+                if (phase == Phase.STARTING) {
+                    server.listen();
+                    phase = Phase.SERVING;
+                }
+            }
+        });
+        camelContext.getManagementStrategy().addEventNotifier(new EventNotifierSupport() {
+            @Override
+            public boolean isEnabled(CamelEvent event) {
+                return event instanceof CamelContextStoppingEvent;
+            }
+
+            @Override
+            public void notify(CamelEvent event) {
+                drain();
+            }
+        });
+    }
+
+    /**
+     * The first moments of a stop, before any route stops: readiness DOWN while calls are still served, for the
+     * drain delay, so that a load balancer that polls readiness sends the next calls elsewhere; then no new
+     * connection, and 503 stopping on the open ones.
+     */
+    private void drain() {
+        if (phase != Phase.SERVING) {
+            phase = Phase.STOPPING;
+            return;
+        }
+        phase = Phase.DRAINING;
+        long end = System.nanoTime() + factory.getDrainDelay() * 1_000_000L;
+        for (long left = end - System.nanoTime(); left > 0; left = end - System.nanoTime()) {
+            LockSupport.parkNanos(left); // a delay, by configuration, not a wait for a condition
+        }
+        phase = Phase.STOPPING;
+        stopAccepting(server.getServer());
+    }
+
+    @Override
+    protected void doStop() {
+        phase = Phase.STOPPING;
+    }
+
+    /**
+     * Closes the server's listening socket and nothing else: new connections are refused, the open ones stay. Vert.x
+     * 4 has no API for it; this reads the bound channel of its TCP server. Where that fails, nothing is closed.
+     */
+    static void stopAccepting(HttpServer server) {
+        if (!(server instanceof TCPServerBase tcp)) {
+            return;
+        }
+        try {
+            Field actualServer = TCPServerBase.class.getDeclaredField("actualServer");
+            Field bindFuture = TCPServerBase.class.getDeclaredField("bindFuture");
+            actualServer.setAccessible(true);
+            bindFuture.setAccessible(true);
+            Object actual = actualServer.get(tcp);
+            Object bound = bindFuture.get(actual != null ? actual : tcp);
+            if (bound instanceof Future<?> future && future.result() instanceof Channel listening) {
+                listening.close();
+            }
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.debug("Cannot close the HTTP listener before its connections: new ones are answered 503", e);
+        }
+    }
+
+    private void gate(RoutingContext request) {
+        if (phase == Phase.SERVING || phase == Phase.DRAINING || request.normalizedPath().startsWith(factory.managementPrefix())) {
+            request.next();
+            return;
+        }
+        Problem problem = Problem.unavailable(RpcUnavailableException.Reason.STOPPING,
+                "the gateway is shutting down; call another one, or again shortly", null);
+        AsyncHttpConsumer.end(request.response().putHeader("Connection", "close"), problem);
+    }
+}

@@ -1,0 +1,98 @@
+package io.fibonaccirpc.tuning;
+
+import java.util.Map;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
+import org.apache.camel.Service;
+import org.apache.camel.component.platform.http.main.DefaultMainHttpServerFactory;
+import org.apache.camel.component.platform.http.main.MainHttpServer;
+import org.apache.camel.health.HealthCheckResultBuilder;
+import org.apache.camel.impl.health.AbstractHealthCheck;
+import org.apache.camel.main.HttpManagementServerConfigurationProperties;
+import org.apache.camel.main.HttpServerConfigurationProperties;
+import org.apache.camel.main.MainHttpServerFactory;
+
+/**
+ * Makes camel-main's HTTP server a {@link GatedHttpServer}; the management server stays Camel's. camel-main takes
+ * the factory of the registry before its own, but creates the server before any configuration class runs: the
+ * factory is bound as a bean of application.properties ({@code camel.beans.gatedHttpServers}).
+ */
+public final class GatedHttpServerFactory implements MainHttpServerFactory, CamelContextAware {
+
+    private final DefaultMainHttpServerFactory camel = new DefaultMainHttpServerFactory();
+    private final Readiness readiness = new Readiness();
+    private volatile String managementPrefix = "/observe/";
+    private volatile long drainDelay;
+    private GatedHttpServer server;
+
+    @Override
+    public Service newHttpServer(CamelContext camelContext, HttpServerConfigurationProperties configuration) {
+        MainHttpServer configured = (MainHttpServer) camel.newHttpServer(camelContext, configuration);
+        server = new GatedHttpServer(configured.getConfiguration(), this);
+        server.setCamelContext(camelContext);
+        return server;
+    }
+
+    @Override
+    public Service newHttpManagementServer(CamelContext camelContext,
+                                           HttpManagementServerConfigurationProperties configuration) {
+        String health = configuration.getHealthPath();
+        if (health != null && health.lastIndexOf('/') > 0) {
+            managementPrefix = health.substring(0, health.lastIndexOf('/') + 1);
+        }
+        return camel.newHttpManagementServer(camelContext, configuration);
+    }
+
+    /** How long (ms) a stopping gateway still serves with readiness DOWN, before it refuses new connections. */
+    public long getDrainDelay() {
+        return drainDelay;
+    }
+
+    public void setDrainDelay(long drainDelay) {
+        this.drainDelay = drainDelay;
+    }
+
+    /** Where the management endpoints are: {@code /observe/} unless camel.management.health-path says otherwise. */
+    String managementPrefix() {
+        return managementPrefix;
+    }
+
+    /** Readiness: DOWN until the listener is open, and from the moment the application starts to stop. */
+    public Readiness readiness() {
+        return readiness;
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camel.getCamelContext();
+    }
+
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        camel.setCamelContext(camelContext);
+    }
+
+    /** The readiness check of the HTTP listener. */
+    public final class Readiness extends AbstractHealthCheck {
+
+        private Readiness() {
+            super("fibonacci-rpc", "http");
+        }
+
+        @Override
+        public boolean isLiveness() {
+            return false;
+        }
+
+        @Override
+        protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
+            GatedHttpServer.Phase now = server == null ? GatedHttpServer.Phase.STARTING : server.phase();
+            if (now == GatedHttpServer.Phase.SERVING) {
+                builder.up();
+            } else {
+                builder.down().message(now == GatedHttpServer.Phase.STARTING ? "the routes are starting" : "the gateway is stopping");
+            }
+        }
+    }
+}

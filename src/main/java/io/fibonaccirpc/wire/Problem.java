@@ -1,0 +1,81 @@
+package io.fibonaccirpc.wire;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * An HTTP problem answer (RFC 9457 {@code application/problem+json}): what went wrong, for people and machines.
+ *
+ * @param type          a URI naming the kind of problem
+ * @param title         a short summary, the same for every problem of that type
+ * @param status        the HTTP status
+ * @param detail        what happened to this call
+ * @param correlationId the correlation id of the RPC request, null when nothing was published
+ * @param retryAfter    seconds after which a retry may succeed (the Retry-After header), null when not said
+ */
+public record Problem(String type, String title, int status, String detail, String correlationId, Integer retryAfter) {
+
+    public static final String MEDIA_TYPE = "application/problem+json";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int RETRY_AFTER_SOON = 1;
+    private static final int RETRY_AFTER_UNAVAILABLE = 5;
+
+    /** What every problem type URI of this application starts with. */
+    public static final String TYPE_PREFIX = "urn:fibonacci-rpc:problem:";
+
+    /** The problem type URI named after a code: {@code NO_SERVER} is {@code urn:fibonacci-rpc:problem:no-server}. */
+    public static String typeOf(Enum<?> code) {
+        return typeOf(code.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+    }
+
+    /** The problem type URI of a name in URI form, such as {@code reply-timeout}. */
+    public static String typeOf(String name) {
+        return TYPE_PREFIX + name;
+    }
+
+    /** The 500 of a failure of the gateway itself. */
+    public static Problem internal(Throwable failure, String correlationId) {
+        return new Problem(typeOf("internal"), "The gateway failed", 500,
+                "the gateway failed to handle the call (" + failure.getClass().getSimpleName() + ")", correlationId,
+                null);
+    }
+
+    /** The 503 of a call that cannot be made now; soon again when the gateway is overloaded or stopping. */
+    public static Problem unavailable(RpcUnavailableException.Reason reason, String detail, String correlationId) {
+        int retryAfter = reason == RpcUnavailableException.Reason.OVERLOADED
+                || reason == RpcUnavailableException.Reason.STOPPING ? RETRY_AFTER_SOON : RETRY_AFTER_UNAVAILABLE;
+        return new Problem(typeOf(reason), reason.title(), 503, detail, correlationId, retryAfter);
+    }
+
+    /** The JSON members, in the order RFC 9457 lists them, extension members last. */
+    public Map<String, Object> toJson() {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("type", type);
+        json.put("title", title);
+        json.put("status", status);
+        json.put("detail", detail);
+        if (correlationId != null) {
+            json.put("correlationId", correlationId);
+        }
+        return json;
+    }
+
+    /** The problem as the JSON text of an answer's body. */
+    public String toJsonText() {
+        try {
+            return JSON.writeValueAsString(toJson());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Whether a published call failed on the way or at a server: worth a record in the dead-letter queue. */
+    public boolean isFailedCall() {
+        return status >= 500 && correlationId != null;
+    }
+}
