@@ -4,6 +4,7 @@ import io.fibonaccirpc.wire.InputText;
 import io.fibonaccirpc.wire.RpcError;
 import io.fibonaccirpc.wire.RpcException;
 
+
 /** Reads a reply from {@code rpc_queue}: the decimal value, or the server's error reply. */
 public final class RpcReplies {
 

@@ -9,7 +9,6 @@ import java.util.function.BooleanSupplier;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.BlockedListener;
 import com.rabbitmq.client.ShutdownSignalException;
-import io.fibonaccirpc.tuning.AsyncHttpConsumer;
 import io.fibonaccirpc.wire.RpcUnavailableException;
 import org.apache.camel.Service;
 import org.springframework.amqp.AmqpException;

@@ -4,7 +4,6 @@ import java.util.concurrent.TimeUnit;
 
 import io.fibonaccirpc.fibonacci.Fibonacci;
 import io.fibonaccirpc.wire.Argument;
-import io.fibonaccirpc.wire.RpcException;
 import io.micrometer.core.instrument.Timer;
 
 /** A server's computation, timed: the server route's {@code compute-fibonacci} step. */

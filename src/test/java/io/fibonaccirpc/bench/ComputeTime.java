@@ -7,6 +7,7 @@ import io.fibonaccirpc.fibonacci.Fibonacci;
 import io.fibonaccirpc.wire.Argument;
 
 
+
 /**
  * The server's work alone, timed in this JVM: {@code Fibonacci.of(n)}, and {@code Fibonacci.reply} (the same
  * with the request text read and the value written as decimal text, what the server route calls).

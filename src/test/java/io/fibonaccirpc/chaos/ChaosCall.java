@@ -6,6 +6,7 @@ import io.fibonaccirpc.support.CallStream;
 import io.fibonaccirpc.support.Http;
 
 
+
 /**
  * One call of the soak as its caller saw it. Times are milliseconds since the soak's start. {@code status} is -1
  * and {@code failure} says why when no HTTP answer came; {@code refused} counts the gateways that refused the

@@ -19,6 +19,7 @@ import java.util.concurrent.locks.LockSupport;
 import io.fibonaccirpc.support.DisposableBroker;
 
 
+
 /**
  * The chaos soak: two servers and two gateways (the packaged jar, four processes) on a RabbitMQ node of their own,
  * {@value #CALLS_PER_SECOND} calls a second spread over the gateways, and a seeded random schedule of faults

@@ -14,6 +14,7 @@ import io.fibonaccirpc.support.RunningApplication;
 import io.fibonaccirpc.support.Scrape;
 
 
+
 /**
  * The processes of the soak, the packaged jar each, as {@code scripts/run} starts it: servers
  * ({@code RPC_ROLE=server}) and gateways ({@code RPC_ROLE=gateway}) by name, each on an HTTP port of its own that

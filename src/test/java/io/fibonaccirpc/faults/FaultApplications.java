@@ -7,6 +7,7 @@ import io.fibonaccirpc.support.DisposableBroker;
 import io.fibonaccirpc.support.RunningApplication;
 
 
+
 /** The application's properties for a fault test: its disposable broker, a queue of its own, a free HTTP port. */
 final class FaultApplications {
 

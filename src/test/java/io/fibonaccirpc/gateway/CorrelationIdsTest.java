@@ -1,10 +1,9 @@
-package io.fibonaccirpc;
+package io.fibonaccirpc.gateway;
 
 import java.util.HashSet;
 import java.util.Set;
 import java.util.UUID;
 
-import io.fibonaccirpc.gateway.CorrelationIds;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

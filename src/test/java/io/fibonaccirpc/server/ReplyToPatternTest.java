@@ -1,4 +1,4 @@
-package io.fibonaccirpc;
+package io.fibonaccirpc.server;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package io.fibonaccirpc;
+package io.fibonaccirpc.wire;
 
 import java.io.IOException;
 import java.net.http.HttpResponse;

@@ -1,6 +1,5 @@
-package io.fibonaccirpc;
+package io.fibonaccirpc.wire;
 
-import io.fibonaccirpc.wire.TraceContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.NullAndEmptySource;

@@ -1,11 +1,9 @@
-package io.fibonaccirpc;
+package io.fibonaccirpc.wire;
 
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.fibonaccirpc.gateway.RpcReplies;
-import io.fibonaccirpc.wire.RpcError;
-import io.fibonaccirpc.wire.RpcException;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

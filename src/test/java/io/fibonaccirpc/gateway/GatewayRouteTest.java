@@ -1,8 +1,9 @@
-package io.fibonaccirpc;
+package io.fibonaccirpc.gateway;
 
 import java.util.Set;
 import java.util.stream.Collectors;
 
+import io.fibonaccirpc.FibonacciRpcApplication;
 import io.fibonaccirpc.support.TestBroker;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Produce;
@@ -15,14 +16,14 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** The real YAML routes and application.properties, loaded by Camel's main test support in the client role. */
+/** The real YAML routes and application.properties, loaded by Camel's main test support in the gateway role. */
 @CamelMainTest(mainClass = FibonacciRpcApplication.class, properties = {
         "camel.main.routes-include-pattern=" + FibonacciRpcApplication.ALL_ROUTES,
         "rpc.role=gateway",
-        "rpc.queue=" + ClientRouteTest.QUEUE,
+        "rpc.queue=" + GatewayRouteTest.QUEUE,
         "http.host=127.0.0.1",
         "http.port=0" })
-class ClientRouteTest {
+class GatewayRouteTest {
 
     static final String QUEUE = "rpc_queue.test.client-route";
 

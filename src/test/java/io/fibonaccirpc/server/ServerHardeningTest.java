@@ -1,4 +1,4 @@
-package io.fibonaccirpc;
+package io.fibonaccirpc.server;
 
 import java.io.ByteArrayOutputStream;
 import java.io.ObjectOutputStream;

@@ -1,4 +1,4 @@
-package io.fibonaccirpc;
+package io.fibonaccirpc.server;
 
 import java.time.Duration;
 import java.util.List;

@@ -1,10 +1,7 @@
-package io.fibonaccirpc;
+package io.fibonaccirpc.wire;
 
 import io.fibonaccirpc.fibonacci.Fibonacci;
 import io.fibonaccirpc.gateway.RpcReplies;
-import io.fibonaccirpc.wire.Argument;
-import io.fibonaccirpc.wire.InputText;
-import io.fibonaccirpc.wire.RpcException;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,8 +1,7 @@
-package io.fibonaccirpc;
+package io.fibonaccirpc.fibonacci;
 
 import java.math.BigInteger;
 
-import io.fibonaccirpc.fibonacci.Fibonacci;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

@@ -1,4 +1,4 @@
-package io.fibonaccirpc;
+package io.fibonaccirpc.gateway;
 
 import java.net.http.HttpResponse;
 import java.util.List;

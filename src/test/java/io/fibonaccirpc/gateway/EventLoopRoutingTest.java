@@ -1,4 +1,4 @@
-package io.fibonaccirpc;
+package io.fibonaccirpc.gateway;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -8,7 +8,6 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 import io.fibonaccirpc.fibonacci.Fibonacci;
-import io.fibonaccirpc.gateway.ServerAvailability;
 import io.fibonaccirpc.support.RunningApplication;
 import io.fibonaccirpc.support.TestBroker;
 import org.apache.camel.CamelContext;

@@ -1,4 +1,4 @@
-package io.fibonaccirpc;
+package io.fibonaccirpc.server;
 
 import java.time.Duration;
 import java.util.Set;
@@ -6,6 +6,7 @@ import java.util.stream.Collectors;
 
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
+import io.fibonaccirpc.FibonacciRpcApplication;
 import io.fibonaccirpc.support.Broker;
 import io.fibonaccirpc.support.TestBroker;
 import org.apache.camel.CamelContext;

@@ -1,4 +1,4 @@
-package io.fibonaccirpc;
+package io.fibonaccirpc.gateway;
 
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,7 +22,6 @@ import com.atlassian.oai.validator.model.SimpleResponse;
 import com.atlassian.oai.validator.report.ValidationReport;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fibonaccirpc.fibonacci.Fibonacci;
-import io.fibonaccirpc.gateway.Problems;
 import io.fibonaccirpc.support.DisposableBroker;
 import io.fibonaccirpc.support.RpcServerDouble;
 import io.fibonaccirpc.support.RunningApplication;
