@@ -184,8 +184,8 @@ class CamelRunTest {
     /** The ids of the routes in the route files. */
     private static List<String> routeIds() throws IOException {
         List<String> ids = new ArrayList<>();
-        try (Stream<Path> files = Files.list(ROUTES)) {
-            for (Path file : files.sorted().toList()) {
+        try (Stream<Path> files = Files.walk(ROUTES)) {
+            for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
                 Matcher id = ROUTE_ID.matcher(Files.readString(file, StandardCharsets.UTF_8));
                 while (id.find()) {
                     ids.add(id.group(1));

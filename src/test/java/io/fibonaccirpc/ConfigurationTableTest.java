@@ -25,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 class ConfigurationTableTest {
 
     private static final Path README = Path.of("README.md");
+    private static final Path TABLE = Path.of("docs", "configuration.md");
     private static final Path PROPERTIES = Path.of("src", "main", "resources", "application.properties");
     private static final String HEADER = "| environment variable | property | default | meaning |";
     /** Keys of the file that wire the application together rather than set it up: not for users to change. */
@@ -34,12 +35,13 @@ class ConfigurationTableTest {
     }
 
     @Test
-    void the_readme_lists_every_setting_of_application_properties_with_its_default_and_variable() throws IOException {
+    void the_configuration_page_lists_every_setting_of_application_properties_with_its_default_and_variable()
+            throws IOException {
         Properties file = new Properties();
         try (Reader reader = Files.newBufferedReader(PROPERTIES, StandardCharsets.UTF_8)) {
             file.load(reader);
         }
-        List<Row> rows = rows();
+        List<Row> rows = rows(TABLE);
         List<String> problems = new ArrayList<>();
         Set<String> listed = new TreeSet<>();
         for (Row row : rows) {
@@ -55,23 +57,32 @@ class ConfigurationTableTest {
             if (value == null) {
                 problems.add(row.property() + " is not in " + PROPERTIES);
             } else if (!value.equals(row.defaultValue())) {
-                problems.add(row.property() + ": the README's default is '" + row.defaultValue() + "', the file's '"
+                problems.add(row.property() + ": the table's default is '" + row.defaultValue() + "', the file's '"
                         + value + "'");
             }
         }
         for (String key : file.stringPropertyNames()) {
             if (!key.startsWith("camel.") && !WIRING.contains(key) && !listed.contains(key)) {
-                problems.add(key + " of " + PROPERTIES + " is not in the README's table");
+                problems.add(key + " of " + PROPERTIES + " is not in the table of " + TABLE);
             }
         }
-        assertFalse(rows.isEmpty(), "the README has a configuration table");
-        assertEquals(List.of(), problems, "the README's configuration table against " + PROPERTIES);
+        assertFalse(rows.isEmpty(), TABLE + " has a configuration table");
+        assertEquals(List.of(), problems, "the configuration table of " + TABLE + " against " + PROPERTIES);
     }
 
-    private static List<Row> rows() throws IOException {
-        List<String> lines = Files.readAllLines(README, StandardCharsets.UTF_8);
+    @Test
+    void the_readmes_short_table_says_what_the_full_table_says() throws IOException {
+        List<Row> full = rows(TABLE);
+        List<Row> readme = rows(README);
+        assertFalse(readme.isEmpty(), "the README has a configuration table");
+        assertEquals(List.of(), readme.stream().filter(row -> !full.contains(row)).toList(),
+                "rows of the README's table that differ from " + TABLE);
+    }
+
+    private static List<Row> rows(Path page) throws IOException {
+        List<String> lines = Files.readAllLines(page, StandardCharsets.UTF_8);
         int header = lines.indexOf(HEADER);
-        assertFalse(header < 0, "the README has no table headed " + HEADER);
+        assertFalse(header < 0, page + " has no table headed " + HEADER);
         List<Row> rows = new ArrayList<>();
         for (int i = header + 2; i < lines.size() && lines.get(i).startsWith("|"); i++) {
             String[] cells = lines.get(i).substring(1).split("(?<!\\\\)\\|");

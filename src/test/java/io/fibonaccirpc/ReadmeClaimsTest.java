@@ -27,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 class ReadmeClaimsTest {
 
     private static final Path CLAIMS = Path.of("docs", "readme-claims.md");
-    private static final Path README = Path.of("README.md");
+    private static final Path ERRORS = Path.of("docs", "errors.md");
+    private static final Path FAULTS = Path.of("docs", "faults.md");
     private static final Path TEST_SOURCES = Path.of("src", "test", "java");
     /** A test as the list names it: {@code `ClassName#method_name`}. */
     private static final Pattern TEST = Pattern.compile("`([A-Z][A-Za-z0-9]*)#([a-z][A-Za-z0-9_]*)`");
@@ -64,24 +65,24 @@ class ReadmeClaimsTest {
     }
 
     @Test
-    void every_row_of_the_readmes_error_and_fault_tables_is_listed() throws IOException {
+    void every_row_of_the_error_and_fault_tables_is_listed() throws IOException {
         Set<String> listed = new TreeSet<>(claims().stream().map(Claim::place).toList());
-        List<String> readme = Files.readAllLines(README, StandardCharsets.UTF_8);
         List<String> unlisted = new ArrayList<>();
-        for (String row : tableRows(readme, "| status | `type`")) {
+        for (String row : tableRows(Files.readAllLines(ERRORS, StandardCharsets.UTF_8), "| status | `type`")) {
             String[] cells = cells(row);
             String place = "error " + cells[0] + " " + cells[1];
             if (!listed.contains(place)) {
                 unlisted.add(place);
             }
         }
-        for (String row : tableRows(readme, "| fault | what the caller sees")) {
+        for (String row : tableRows(Files.readAllLines(FAULTS, StandardCharsets.UTF_8),
+                "| fault | what the caller sees")) {
             String place = "fault " + cells(row)[0];
             if (!listed.contains(place)) {
                 unlisted.add(place);
             }
         }
-        assertEquals(List.of(), unlisted, "rows of the README's tables with no claim in " + CLAIMS
+        assertEquals(List.of(), unlisted, "rows of the error and fault tables with no claim in " + CLAIMS
                 + " (its first column must be the row's key as shown)");
     }
 
@@ -128,7 +129,7 @@ class ReadmeClaimsTest {
                 break;
             }
         }
-        assertFalse(start < 0, "the README has no table headed " + header);
+        assertFalse(start < 0, "no table headed " + header);
         List<String> rows = new ArrayList<>();
         for (int i = start; i < lines.size() && lines.get(i).startsWith("|"); i++) {
             rows.add(lines.get(i));

@@ -32,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class LeastPrivilegeTest extends WithDisposableBroker {
 
-    private static final Path README = Path.of("README.md");
+    private static final Path SECURITY = Path.of("docs", "security.md");
     private static final String QUEUE = "rpc_queue";
     private static final String SERVER_PASSWORD = "server-secret-of-the-test";
     private static final String GATEWAY_PASSWORD = "gateway-secret-of-the-test";
@@ -76,14 +76,14 @@ class LeastPrivilegeTest extends WithDisposableBroker {
                 false, null));
     }
 
-    /** The README's block of rabbitmqctl lines, run by bash with this node's rabbitmqctl and the passwords set. */
+    /** The block of rabbitmqctl lines of docs/security.md lines, run by bash with this node's rabbitmqctl and the passwords set. */
     private static void runRecipe() throws IOException {
         broker.shell(recipe(), Map.of("SERVER_PASSWORD", SERVER_PASSWORD, "GATEWAY_PASSWORD", GATEWAY_PASSWORD));
     }
 
-    /** The shell block of the README that adds the user fib-server. */
+    /** The shell block of docs/security.md that adds the user fib-server. */
     private static String recipe() throws IOException {
-        List<String> lines = Files.readAllLines(README, StandardCharsets.UTF_8);
+        List<String> lines = Files.readAllLines(SECURITY, StandardCharsets.UTF_8);
         List<String> block = new ArrayList<>();
         boolean inBlock = false;
         for (String line : lines) {
@@ -99,7 +99,7 @@ class LeastPrivilegeTest extends WithDisposableBroker {
                 block.add(line);
             }
         }
-        throw new AssertionError("the README has no sh block that adds the user fib-server");
+        throw new AssertionError("docs/security.md has no sh block that adds the user fib-server");
     }
 
     private interface ChannelAction {

@@ -195,11 +195,11 @@ class MetricsTest {
     }
 
     @Test
-    void readme_lists_exactly_the_metrics_the_endpoint_serves() throws IOException {
+    void the_operations_page_lists_exactly_the_metrics_the_endpoint_serves() throws IOException {
         Set<String> served = scrape(application).familiesStartingWith(PREFIX);
         Set<String> listed = new TreeSet<>();
         Matcher row = Pattern.compile("(?m)^\\| `(" + PREFIX + "[a-z_]+)` \\|").matcher(
-                Files.readString(Path.of("README.md"), StandardCharsets.UTF_8));
+                Files.readString(Path.of("docs", "operations.md"), StandardCharsets.UTF_8));
         while (row.find()) {
             listed.add(row.group(1));
         }
