@@ -5,8 +5,8 @@ import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 import io.fibonaccirpc.observe.CallLogging;
-import io.fibonaccirpc.tuning.RpcCallTemplate;
 import io.fibonaccirpc.wire.Problem;
+import io.fibonaccirpc.wire.RpcHeaders;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
@@ -17,9 +17,10 @@ import org.apache.camel.component.springrabbit.SpringRabbitMQConstants;
  * address (so no publisher can make the server write into another queue): one of the pattern, or a caller's
  * private reply queue; and a caller still waiting for it.
  * As a {@link Processor} (the server route's {@code admit-request} step, {@code ref: requestAdmission}) it keeps
- * what the route needs once the request's headers are dropped: the exchange variables
- * {@value CallLogging#CORRELATION_ID}, {@value #REPLY_TO} and {@value #VERDICT} (the verdict's name: a plain string, which route predicates compare
- * without any conversion). One step rather than one per variable: it runs for every request.
+ * what the route needs once the request's headers are dropped, the exchange variables
+ * {@value CallLogging#CORRELATION_ID}, {@value #REPLY_TO} and {@value #VERDICT} (the verdict's name), and throws
+ * {@link RequestRefused} or {@link RequestExpired} for a request not to compute, which the server route's
+ * configuration handles.
  */
 public final class RequestAdmission implements Processor {
 
@@ -68,13 +69,24 @@ public final class RequestAdmission implements Processor {
         this.clock = clock;
     }
 
+    /**
+     * @throws RequestExpired when the caller's deadline has passed
+     * @throws RequestRefused when the request has no reply_to, or one that is not a reply address
+     */
     @Override
     public void process(Exchange exchange) {
         Message request = exchange.getMessage();
         String replyTo = request.getHeader(SpringRabbitMQConstants.REPLY_TO, String.class);
         exchange.setVariable(CallLogging.CORRELATION_ID, request.getHeader(SpringRabbitMQConstants.CORRELATION_ID, String.class));
         exchange.setVariable(REPLY_TO, replyTo);
-        exchange.setVariable(VERDICT, verdict(replyTo, request.getHeader(RpcCallTemplate.DEADLINE_HEADER)).name());
+        Verdict verdict = verdict(replyTo, request.getHeader(RpcHeaders.DEADLINE));
+        exchange.setVariable(VERDICT, verdict.name());
+        switch (verdict) {
+            case ADMIT -> {
+            }
+            case EXPIRED -> throw new RequestExpired(replyTo);
+            default -> throw new RequestRefused(verdict, replyTo);
+        }
     }
 
     /** The problem type a request refused with the verdict of this name is dead-lettered with. */
@@ -84,7 +96,7 @@ public final class RequestAdmission implements Processor {
 
     /**
      * @param replyTo  the request's reply_to property
-     * @param deadline the request's {@value RpcCallTemplate#DEADLINE_HEADER} header (epoch milliseconds), or null
+     * @param deadline the request's {@value RpcHeaders#DEADLINE} header (epoch milliseconds), or null
      */
     public Verdict verdict(String replyTo, Object deadline) {
         if (replyTo == null || replyTo.isBlank()) {

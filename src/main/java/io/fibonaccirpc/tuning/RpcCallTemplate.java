@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 import com.rabbitmq.client.Channel;
 import io.fibonaccirpc.observe.CallLogging;
+import io.fibonaccirpc.wire.RpcHeaders;
 import io.fibonaccirpc.wire.RpcUnavailableException;
 import io.vertx.core.Context;
 import org.slf4j.Logger;
@@ -60,7 +61,7 @@ import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
 public class RpcCallTemplate extends AsyncRabbitTemplate {
 
     /** The request header with the caller's deadline, epoch milliseconds. */
-    public static final String DEADLINE_HEADER = "rpc-deadline";
+    public static final String DEADLINE_HEADER = RpcHeaders.DEADLINE;
 
     /** What follows the request queue's name in the names of the reply queues. */
     public static final String REPLY_QUEUE_INFIX = ".replies.";

@@ -12,6 +12,7 @@ import io.fibonaccirpc.support.RecordingReplyServer;
 import io.fibonaccirpc.support.RunningApplication;
 import io.fibonaccirpc.support.TestBroker;
 import io.fibonaccirpc.tuning.RpcCallTemplate;
+import io.fibonaccirpc.wire.RpcHeaders;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -72,9 +73,9 @@ class HttpHeadersNeverReachAmqpTest {
             Map<String, Object> headers = wire.getHeaders();
             // nothing of Spring AMQP's either (it marks mandatory publishes with spring_listener_return_correlation
             // unless its publisher returns are off)
-            assertEquals(Set.of(RpcCallTemplate.DEADLINE_HEADER, "traceparent"),
+            assertEquals(Set.of(RpcHeaders.DEADLINE, "traceparent"),
                     headers.keySet(), "the request's AMQP headers: " + headers);
-            assertTrue(Long.parseLong(headers.get(RpcCallTemplate.DEADLINE_HEADER).toString()) > System.currentTimeMillis(),
+            assertTrue(Long.parseLong(headers.get(RpcHeaders.DEADLINE).toString()) > System.currentTimeMillis(),
                     "the gateway's own deadline, not the caller's: " + headers);
             String traceparent = headers.get("traceparent").toString();
             assertTrue(traceparent.startsWith("00-" + TRACE_ID + "-"), "the caller's trace is continued: " + traceparent);

@@ -22,6 +22,7 @@ import io.fibonaccirpc.support.RunningApplication;
 import io.fibonaccirpc.support.Scrape;
 import io.fibonaccirpc.support.TestBroker;
 import io.fibonaccirpc.tuning.RpcCallTemplate;
+import io.fibonaccirpc.wire.RpcHeaders;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -68,7 +69,7 @@ class WirePropertiesTest {
                     + request.getEnvelope().getRoutingKey() + ", exchange '" + request.getEnvelope().getExchange() + "'");
             assertEquals(NON_PERSISTENT, wire.getDeliveryMode(), "delivery mode of " + wire);
             assertEquals(Long.toString(REPLY_TIMEOUT_MILLIS), wire.getExpiration());
-            Object header = wire.getHeaders().get(RpcCallTemplate.DEADLINE_HEADER);
+            Object header = wire.getHeaders().get(RpcHeaders.DEADLINE);
             assertInstanceOf(LongString.class, header, "rpc-deadline is a string, which every client library decodes: "
                     + wire.getHeaders());
             assertTrue(header.toString().matches("[0-9]+"), "rpc-deadline is decimal text: " + header);
@@ -146,11 +147,11 @@ class WirePropertiesTest {
         try (RunningApplication server = startServer();
              RawCaller caller = new RawCaller()) {
             long past = System.currentTimeMillis() - 1000;
-            caller.send(queue, "10", "past as text", Map.of(RpcCallTemplate.DEADLINE_HEADER, Long.toString(past)));
-            caller.send(queue, "11", "past as an integer", Map.of(RpcCallTemplate.DEADLINE_HEADER, past));
+            caller.send(queue, "10", "past as text", Map.of(RpcHeaders.DEADLINE, Long.toString(past)));
+            caller.send(queue, "11", "past as an integer", Map.of(RpcHeaders.DEADLINE, past));
             long future = System.currentTimeMillis() + 10_000;
-            caller.send(queue, "12", "future as text", Map.of(RpcCallTemplate.DEADLINE_HEADER, Long.toString(future)));
-            caller.send(queue, "13", "future as an integer", Map.of(RpcCallTemplate.DEADLINE_HEADER, future));
+            caller.send(queue, "12", "future as text", Map.of(RpcHeaders.DEADLINE, Long.toString(future)));
+            caller.send(queue, "13", "future as an integer", Map.of(RpcHeaders.DEADLINE, future));
 
             await("the two replies").atMost(Duration.ofSeconds(10)).until(() -> caller.replies.size() >= 2);
             await("the two requests past their deadline dropped").atMost(Duration.ofSeconds(10)).until(() ->
@@ -194,7 +195,7 @@ class WirePropertiesTest {
                     .until(() -> TestBroker.get().consumerCount(queue) > 0);
             // headers of a request never travel back in its reply
             Map<String, Object> headers = Map.of("x-custom", "from the request",
-                    RpcCallTemplate.DEADLINE_HEADER, System.currentTimeMillis() + 10_000,
+                    RpcHeaders.DEADLINE, System.currentTimeMillis() + 10_000,
                     "traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
             channel.basicPublish("", queue, new AMQP.BasicProperties.Builder().correlationId(correlationId)
                     .replyTo(replyQueue).headers(headers).build(), body.getBytes(StandardCharsets.UTF_8));
