@@ -7,8 +7,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 import io.fibonaccirpc.observe.ExchangePolicy;
 import io.fibonaccirpc.observe.Meters;
+import io.fibonaccirpc.wire.CallProblem;
 import io.fibonaccirpc.wire.Problem;
-import io.fibonaccirpc.wire.RpcUnavailableException;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -53,20 +53,28 @@ public final class GatewayMetrics implements ExchangePolicy {
             return name().toLowerCase(Locale.ROOT);
         }
 
-        /** The outcome of an answer with this status, and the problem answered when it is an error. */
+        /** The outcome of a catalogued problem. */
+        public static CallOutcome of(CallProblem problem) {
+            return valueOf(problem.outcome().toUpperCase(Locale.ROOT));
+        }
+
+        /**
+         * The outcome of an answer with this status, and the problem answered when it is an error: its entry's in
+         * the catalogue ({@link CallProblem}); without one (an answer the route did not make), by its status alone.
+         */
         public static CallOutcome of(int status, Problem problem) {
             if (status < 300) {
                 return OK;
             }
-            String type = problem == null ? "" : problem.type();
+            CallProblem known = problem == null ? null : CallProblem.of(status, problem.type());
+            if (known != null) {
+                return of(known);
+            }
             return switch (status) {
                 case 400, 422 -> INVALID;
                 case 502 -> SERVER_ERROR;
+                case 503 -> UNAVAILABLE;
                 case 504 -> TIMEOUT;
-                case 503 -> type.equals(Problem.typeOf(RpcUnavailableException.Reason.NO_SERVER))
-                        || type.equals(Problem.typeOf(RpcUnavailableException.Reason.NO_QUEUE)) ? NO_SERVER
-                        : type.equals(Problem.typeOf(RpcUnavailableException.Reason.OVERLOADED)) ? OVERLOAD
-                        : UNAVAILABLE;
                 default -> ERROR;
             };
         }

@@ -3,6 +3,7 @@ package io.fibonaccirpc.gateway;
 import java.util.concurrent.RejectedExecutionException;
 
 import io.fibonaccirpc.observe.CallLogging;
+import io.fibonaccirpc.wire.CallProblem;
 import io.fibonaccirpc.wire.Problem;
 import io.fibonaccirpc.wire.RpcError;
 import io.fibonaccirpc.wire.RpcException;
@@ -51,8 +52,8 @@ public final class Problems implements Processor {
                     "the broker routed the request to no queue (" + returned.getReplyText() + ")", correlationId);
         }
         if (failure instanceof AmqpReplyTimeoutException) {
-            return problem(Problem.typeOf("reply-timeout"), "No reply from a server in time", 504,
-                    "no server replied within " + replyTimeoutMillis + " ms", correlationId, null);
+            return CallProblem.REPLY_TIMEOUT.problem("no server replied within " + replyTimeoutMillis + " ms",
+                    correlationId);
         }
         if (failure instanceof AmqpException) {
             return Problem.unavailable(RpcUnavailableException.Reason.BROKER_UNAVAILABLE,
@@ -64,17 +65,17 @@ public final class Problems implements Processor {
     private Problem ofRpc(RpcException rpc, String correlationId) {
         RpcError error = rpc.getError();
         if (!rpc.isRemote() && (error == RpcError.INVALID_ARGUMENT || error == RpcError.OUT_OF_RANGE)) {
-            return problem(Problem.typeOf(error), "Invalid n", 400, rpc.getMessage(), null, null);
+            // the gateway's own check of n: nothing was published
+            CallProblem refused = error == RpcError.INVALID_ARGUMENT ? CallProblem.INVALID_N : CallProblem.N_OUT_OF_RANGE;
+            return refused.problem(rpc.getMessage(), null);
         }
-        return switch (error) {
-            case INVALID_ARGUMENT -> problem(Problem.typeOf(error), "The server refused n", 400, rpc.getMessage(), correlationId,
-                    null);
-            case OUT_OF_RANGE -> problem(Problem.typeOf(error), "n is beyond the server's range", 422, rpc.getMessage(),
-                    correlationId, null);
-            case BAD_REPLY -> problem(Problem.typeOf(error), "The server sent a reply that is not a value", 502,
-                    rpc.getMessage(), correlationId, null);
-            case INTERNAL -> problem(Problem.typeOf(error), "The server failed", 502, rpc.getMessage(), correlationId, null);
+        CallProblem problem = switch (error) {
+            case INVALID_ARGUMENT -> CallProblem.SERVER_REFUSED_N;
+            case OUT_OF_RANGE -> CallProblem.BEYOND_SERVER_RANGE;
+            case BAD_REPLY -> CallProblem.BAD_REPLY;
+            case INTERNAL -> CallProblem.SERVER_FAILED;
         };
+        return problem.problem(rpc.getMessage(), correlationId);
     }
 
     private static String rootMessage(Throwable failure) {
@@ -83,10 +84,5 @@ public final class Problems implements Processor {
             root = root.getCause();
         }
         return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
-    }
-
-    private static Problem problem(String type, String title, int status, String detail, String correlationId,
-            Integer retryAfter) {
-        return new Problem(type, title, status, detail, correlationId, retryAfter);
     }
 }

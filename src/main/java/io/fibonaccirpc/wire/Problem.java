@@ -22,8 +22,6 @@ public record Problem(String type, String title, int status, String detail, Stri
     public static final String MEDIA_TYPE = "application/problem+json";
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int RETRY_AFTER_SOON = 1;
-    private static final int RETRY_AFTER_UNAVAILABLE = 5;
 
     /** What every problem type URI of this application starts with. */
     public static final String TYPE_PREFIX = "urn:fibonacci-rpc:problem:";
@@ -40,16 +38,13 @@ public record Problem(String type, String title, int status, String detail, Stri
 
     /** The 500 of a failure of the gateway itself. */
     public static Problem internal(Throwable failure, String correlationId) {
-        return new Problem(typeOf("internal"), "The gateway failed", 500,
-                "the gateway failed to handle the call (" + failure.getClass().getSimpleName() + ")", correlationId,
-                null);
+        return CallProblem.GATEWAY_FAILED.problem("the gateway failed to handle the call ("
+                + failure.getClass().getSimpleName() + ")", correlationId);
     }
 
     /** The 503 of a call that cannot be made now; soon again when the gateway is overloaded or stopping. */
     public static Problem unavailable(RpcUnavailableException.Reason reason, String detail, String correlationId) {
-        int retryAfter = reason == RpcUnavailableException.Reason.OVERLOADED
-                || reason == RpcUnavailableException.Reason.STOPPING ? RETRY_AFTER_SOON : RETRY_AFTER_UNAVAILABLE;
-        return new Problem(typeOf(reason), reason.title(), 503, detail, correlationId, retryAfter);
+        return CallProblem.of(reason).problem(detail, correlationId);
     }
 
     /** The JSON members, in the order RFC 9457 lists them, extension members last. */

@@ -6,30 +6,24 @@ public class RpcUnavailableException extends RuntimeException {
     /** Why the call cannot be made. */
     public enum Reason {
         /** The request queue does not exist. */
-        NO_QUEUE("The request queue does not exist"),
+        NO_QUEUE,
         /** The request queue exists, but no server consumes it. */
-        NO_SERVER("No server consumes the request queue"),
+        NO_SERVER,
         /** The broker refuses publishes for now (a memory or disk alarm). */
-        BROKER_BLOCKED("The broker is not accepting requests"),
+        BROKER_BLOCKED,
         /** The gateway is not connected to the broker, or not yet ready again after a lost connection. */
-        BROKER_UNAVAILABLE("The message broker is unavailable"),
+        BROKER_UNAVAILABLE,
         /** The connection to the broker closed while the call waited for its reply. */
-        CONNECTION_LOST("The connection to the broker was lost"),
+        CONNECTION_LOST,
         /** The gateway already has as many calls in flight as it allows. */
-        OVERLOADED("Too many calls in flight"),
+        OVERLOADED,
         /** The gateway is stopping: it takes no new call (another gateway does). */
-        STOPPING("The gateway is stopping");
+        STOPPING;
 
-        private final String title;
-
-        Reason(String title) {
-            this.title = title;
-        }
-
+        /** The title of its problem answer ({@link CallProblem}). */
         public String title() {
-            return title;
+            return CallProblem.of(this).title();
         }
-
     }
 
     private final Reason reason;
