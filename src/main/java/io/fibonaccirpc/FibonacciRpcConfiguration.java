@@ -89,6 +89,8 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
     private int maxN;
     @PropertyInject("rpc.openapi-document")
     private String openApiDocument;
+    @PropertyInject(value = "rpc.tuning", defaultValue = "true")
+    private boolean tuning;
 
     /** Where the broker's returns of requests go: to the gateway's call template, set up as the routes start. */
     private final ReturnedRequests returnedRequests = new ReturnedRequests();
@@ -145,7 +147,7 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
         if (rpcRole != RpcRole.SERVER) {
             addService(camelContext, serverAvailability);
         }
-        GatewayMetrics gatewayMetrics = new GatewayMetrics(meters, counters.lateReplies());
+        GatewayMetrics gatewayMetrics = new GatewayMetrics(meters, counters.lateReplies(), !tuning);
         registry.bind("gatewayMetrics", gatewayMetrics);
         registry.bind("serverAvailability", serverAvailability);
         registry.bind("correlationIds", new CorrelationIds());
@@ -156,14 +158,26 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
                     PluginHelper.getResourceLoader(camelContext).resolveResource(openApiDocument), maxN));
         }
 
-        // the overrides of Camel's and Spring's internals (tuning/), told of the gateway's availability and meters
+        if (tuning) {
+            tune(camelContext, counters, serverAvailability, gatewayMetrics);
+        } else {
+            // the stock components; only the InOut producers' templates made as the routes start, not by the
+            // first calls at once (CAMEL-24070)
+            camelContext.addLifecycleStrategy(RpcCallTemplateInstaller.stockTemplates());
+        }
+    }
+
+    /** The overrides of Camel's and Spring's internals (tuning/), told of the gateway's availability and meters. */
+    private static void tune(CamelContext camelContext, RpcCounters counters, ServerAvailability serverAvailability,
+                             GatewayMetrics gatewayMetrics) {
+        Registry registry = camelContext.getRegistry();
         camelContext.addLifecycleStrategy(new RpcCallTemplateInstaller(counters.lateReplies(),
                 serverAvailability::watchReplies));
         camelContext.getComponent("spring-rabbitmq", SpringRabbitMQComponent.class)
                 .setListenerContainerFactory(new ServerListenerContainers());
         // readiness of the HTTP listener (application.properties makes it a GatedHttpServer)
         GatedHttpServerFactory httpServers = registry.findSingleByType(GatedHttpServerFactory.class);
-        if (httpServers != null) {
+        if (httpServers != null && httpServers.isGated()) {
             registry.bind("httpHealthCheck", httpServers.readiness());
         }
         // HTTP calls wait for their replies without holding a thread; a call starts on the event loop while the

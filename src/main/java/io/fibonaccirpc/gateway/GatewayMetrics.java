@@ -84,9 +84,15 @@ public final class GatewayMetrics implements ExchangePolicy {
     private final Timer[] callDurations = new Timer[CallOutcome.values().length];
     private final LongAdder inFlight = new LongAdder();
     private final LongAdder deadLetters = new LongAdder();
+    private final boolean recordWhenDone;
 
-    /** @param lateReplies the replies dropped because their caller had been answered (the call template counts them) */
-    public GatewayMetrics(MeterRegistry registry, LongAdder lateReplies) {
+    /**
+     * @param lateReplies    the replies dropped because their caller had been answered (the call template counts them)
+     * @param recordWhenDone record each call as its exchange is done, by its response code, when nothing tells
+     *                       {@link #responded} (Camel's own HTTP consumer, {@code rpc.tuning=false})
+     */
+    public GatewayMetrics(MeterRegistry registry, LongAdder lateReplies, boolean recordWhenDone) {
+        this.recordWhenDone = recordWhenDone;
         for (CallOutcome outcome : CallOutcome.values()) {
             LongAdder count = new LongAdder();
             calls[outcome.ordinal()] = count;
@@ -115,6 +121,11 @@ public final class GatewayMetrics implements ExchangePolicy {
     @Override
     public void onExchangeDone(Route route, Exchange exchange) {
         inFlight.decrement();
+        if (recordWhenDone) {
+            Integer status = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
+            responded(exchange, status != null ? status : exchange.isFailed() ? 500 : 200,
+                    TimeUnit.MILLISECONDS.toNanos(exchange.getClock().elapsed()));
+        }
     }
 
     /**

@@ -38,6 +38,9 @@ import org.slf4j.MDC;
  * {@link ServerAvailability}), which spares a hand-off to a worker and back per call; otherwise, or without a
  * policy, on a worker, as Camel's consumer does, free again once the route waits. Proxy endpoints and form
  * bodies are left to Camel's consumer.
+ * <p>
+ * Written against Camel 4.17.0 ({@code VertxPlatformHttpConsumer}) and Vert.x 4.5; why and what the stock one does
+ * instead: docs/tuning.md; off with {@code rpc.tuning=false}.
  */
 public class AsyncHttpConsumer extends VertxPlatformHttpConsumer {
 

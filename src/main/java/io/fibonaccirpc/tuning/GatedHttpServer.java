@@ -41,6 +41,9 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * The management endpoints ({@code /observe/...}) on the same port are never held back. Made by
  * {@link GatedHttpServerFactory}.
+ * <p>
+ * Written against camel-platform-http-main 4.17.0 ({@code MainHttpServer}) and Vert.x 4.5; why and what the stock one
+ * does instead: docs/tuning.md; off with {@code rpc.tuning=false}.
  */
 public final class GatedHttpServer extends ServiceSupport implements CamelContextAware, StaticService {
 

@@ -24,10 +24,14 @@ public final class GatedHttpServerFactory implements MainHttpServerFactory, Came
     private final Readiness readiness = new Readiness();
     private volatile String managementPrefix = "/observe/";
     private volatile long drainDelay;
+    private volatile boolean gated = true;
     private GatedHttpServer server;
 
     @Override
     public Service newHttpServer(CamelContext camelContext, HttpServerConfigurationProperties configuration) {
+        if (!gated) {
+            return camel.newHttpServer(camelContext, configuration);
+        }
         MainHttpServer configured = (MainHttpServer) camel.newHttpServer(camelContext, configuration);
         server = new GatedHttpServer(configured.getConfiguration(), this);
         server.setCamelContext(camelContext);
@@ -51,6 +55,15 @@ public final class GatedHttpServerFactory implements MainHttpServerFactory, Came
 
     public void setDrainDelay(long drainDelay) {
         this.drainDelay = drainDelay;
+    }
+
+    /** False: camel-main's own HTTP server ({@code rpc.tuning=false}), with no readiness of its own. */
+    public boolean isGated() {
+        return gated;
+    }
+
+    public void setGated(boolean gated) {
+        this.gated = gated;
     }
 
     /** Where the management endpoints are: {@code /observe/} unless camel.management.health-path says otherwise. */

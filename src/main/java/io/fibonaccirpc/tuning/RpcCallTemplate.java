@@ -57,6 +57,9 @@ import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
  * cancelled: at thousands of calls a second its queue held every call of the last timeout period, and its
  * thread woke for each of them when its time came (measured: ~5% of a core at 7,000 calls/s).</li>
  * </ul>
+ * <p>
+ * Written against Spring AMQP 3.2.8 ({@code AsyncRabbitTemplate}) and camel-spring-rabbitmq 4.17.0; why and what the
+ * stock one does instead: docs/tuning.md; off with {@code rpc.tuning=false}.
  */
 public class RpcCallTemplate extends AsyncRabbitTemplate {
 

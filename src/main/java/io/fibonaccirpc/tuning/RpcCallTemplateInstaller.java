@@ -49,6 +49,23 @@ public final class RpcCallTemplateInstaller extends LifecycleStrategySupport {
         this.repliesWatcher = repliesWatcher;
     }
 
+    /**
+     * Without the overrides ({@code rpc.tuning=false}): each InOut producer's template the component's own (Spring's
+     * {@code AsyncRabbitTemplate} on direct reply-to), made as the producer is added rather than by its first calls,
+     * several at once, without a lock (CAMEL-24070, open in Camel 4.17).
+     */
+    public static LifecycleStrategySupport stockTemplates() {
+        return new LifecycleStrategySupport() {
+            @Override
+            public void onServiceAdd(CamelContext context, Service service, Route route) {
+                if (service instanceof SpringRabbitMQProducer producer
+                        && producer.getEndpoint().getExchangePattern() == ExchangePattern.InOut) {
+                    producer.setInOutTemplate(producer.getEndpoint().createInOutTemplate());
+                }
+            }
+        };
+    }
+
     @Override
     public void onServiceAdd(CamelContext context, Service service, Route route) {
         if (service instanceof SpringRabbitMQProducer producer

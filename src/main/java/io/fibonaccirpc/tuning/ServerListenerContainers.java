@@ -19,6 +19,9 @@ import org.springframework.amqp.rabbit.listener.DirectMessageListenerContainer;
  * the consumer's lock, so after a pause both could acknowledge the same delivery tag, and the broker closed the
  * channel for an unknown one, handing its requests out again.)</li>
  * </ul>
+ * <p>
+ * Written against camel-spring-rabbitmq 4.17.0 ({@code DefaultListenerContainerFactory}) and Spring AMQP 3.2.8; why and
+ * what the stock one does instead: docs/tuning.md; off with {@code rpc.tuning=false}.
  */
 public class ServerListenerContainers extends DefaultListenerContainerFactory {
 

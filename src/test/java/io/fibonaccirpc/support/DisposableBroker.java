@@ -525,12 +525,19 @@ public final class DisposableBroker implements Broker, AutoCloseable {
                 .map(line -> line.split("\t"))
                 .filter(columns -> columns.length == 2)
                 .forEach(columns -> nodeByName.put(columns[0], nodeOfPid(columns[1])));
+        // of several connections with one client name (an application stopped in this JVM may leave its own
+        // open), the one that connected last
         Map<String, String> nodes = new LinkedHashMap<>();
-        connections().forEach((name, clientName) -> {
-            if (nodeByName.containsKey(name)) {
+        Map<String, Long> connectedAt = new LinkedHashMap<>();
+        for (Map<String, Object> connection : list("list_connections", "name", "client_properties", "connected_at")) {
+            String name = String.valueOf(connection.get("name"));
+            String clientName = Rabbitmqctl.clientGivenName(connection.get("client_properties")).orElse(name);
+            long at = connection.get("connected_at") instanceof Number number ? number.longValue() : 0;
+            if (nodeByName.containsKey(name) && at >= connectedAt.getOrDefault(clientName, Long.MIN_VALUE)) {
+                connectedAt.put(clientName, at);
                 nodes.put(clientName, nodeByName.get(name));
             }
-        });
+        }
         return nodes;
     }
 
@@ -552,23 +559,11 @@ public final class DisposableBroker implements Broker, AutoCloseable {
         Map<String, String> connections = new LinkedHashMap<>();
         for (Map<String, Object> connection : list("list_connections", "name", "client_properties")) {
             String name = String.valueOf(connection.get("name"));
-            connections.put(name, clientGivenName(connection.get("client_properties")).orElse(name));
+            connections.put(name, Rabbitmqctl.clientGivenName(connection.get("client_properties")).orElse(name));
         }
         return connections;
     }
 
-    /** connection_name in client properties, which JSON shows as [["connection_name","longstr","the name"], ...]. */
-    private static Optional<String> clientGivenName(Object clientProperties) {
-        if (clientProperties instanceof List<?> properties) {
-            for (Object property : properties) {
-                if (property instanceof List<?> entry && entry.size() == 3
-                        && "connection_name".equals(entry.get(0)) && entry.get(2) instanceof String name) {
-                    return Optional.of(name);
-                }
-            }
-        }
-        return Optional.empty();
-    }
 
     /**
      * Sets the memory high watermark, as a fraction of the machine's memory: a tiny one (0.000001) raises

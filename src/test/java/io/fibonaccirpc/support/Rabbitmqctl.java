@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -79,6 +80,26 @@ public final class Rabbitmqctl {
             throw new IllegalStateException("rabbitmqctl printed an unexpected pid: " + pid);
         }
         return matcher.group(1);
+    }
+
+    /** The client-given names (connection_name) of the connections open now, one entry per connection. */
+    public List<String> connectionNames() {
+        return list("list_connections", "client_properties").stream()
+                .map(connection -> clientGivenName(connection.get("client_properties")).orElse(""))
+                .toList();
+    }
+
+    /** connection_name in client properties, which JSON shows as [["connection_name","longstr","the name"], ...]. */
+    static Optional<String> clientGivenName(Object clientProperties) {
+        if (clientProperties instanceof List<?> properties) {
+            for (Object property : properties) {
+                if (property instanceof List<?> entry && entry.size() == 3
+                        && "connection_name".equals(entry.get(0)) && entry.get(2) instanceof String name) {
+                    return Optional.of(name);
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     /** One {@code rabbitmqctl list_*} command, its rows as maps of the items asked for. */
