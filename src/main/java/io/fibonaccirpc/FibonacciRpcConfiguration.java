@@ -28,6 +28,7 @@ import io.fibonaccirpc.tuning.AsyncHttpEngine;
 import io.fibonaccirpc.tuning.GatedHttpServerFactory;
 import io.fibonaccirpc.tuning.RpcCallTemplateInstaller;
 import io.fibonaccirpc.tuning.ServerListenerContainers;
+import io.fibonaccirpc.wire.AllowedHeaders;
 import io.fibonaccirpc.wire.Argument;
 import io.fibonaccirpc.wire.TraceContext;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -130,6 +131,11 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
         registry.bind("rpcCounters", counters);
         registry.bind("traceContext", new TraceContext());
         registry.bind("callLogging", new CallLogging());
+        // which headers cross each edge (the endpoints name these as headerFilterStrategy or
+        // messagePropertiesConverter): the RPC's own, nothing else of a caller's or a route's
+        registry.bind("gatewayHttpHeaders", AllowedHeaders.gatewayHttp());
+        registry.bind("gatewayAmqpHeaders", AllowedHeaders.amqp(AllowedHeaders.gatewayRequests()));
+        registry.bind("serverAmqpHeaders", AllowedHeaders.amqp(AllowedHeaders.serverRequests()));
 
         // the server (server/): admission, the computation, its meters
         ServerMetrics serverMetrics = new ServerMetrics(meters, counters.expiredRequests());

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -99,7 +100,7 @@ class WirePropertiesTest {
             assertEquals(correlationId, wire.getCorrelationId());
             assertEquals("text/plain", wire.getContentType());
             assertTrue(wire.getHeaders() == null || wire.getHeaders().isEmpty(), "headers of the reply: " + wire.getHeaders());
-            assertEquals(null, wire.getExpiration());
+            assertNoPropertyOfTheRequest(wire);
             assertEquals(caller.replyQueue, reply.getEnvelope().getRoutingKey(), "published to reply_to");
             assertEquals("", reply.getEnvelope().getExchange(), "published on the default exchange");
         }
@@ -119,6 +120,7 @@ class WirePropertiesTest {
             assertEquals("text/plain", wire.getContentType());
             assertNotNull(wire.getHeaders(), "the error reply has its rpc-error header");
             assertEquals(Map.of("rpc-error", "INVALID_ARGUMENT"), stringValues(wire.getHeaders()));
+            assertNoPropertyOfTheRequest(wire);
             assertEquals("-1 INVALID_ARGUMENT: n must be a decimal integer from 0 to 100000, was abc",
                     new String(reply.getBody(), StandardCharsets.UTF_8), "the body: -1 (no Fibonacci number), the code, "
                             + "the message");
@@ -175,6 +177,15 @@ class WirePropertiesTest {
                 .collect(Collectors.toMap(Map.Entry::getKey, entry -> String.valueOf(entry.getValue())));
     }
 
+    /** None of the properties RawCaller gives a request (but its correlation id) is on the reply. */
+    private static void assertNoPropertyOfTheRequest(AMQP.BasicProperties reply) {
+        // priority 0 is the default Spring gives every message
+        Integer priority = reply.getPriority() == null || reply.getPriority() == 0 ? null : reply.getPriority();
+        assertEquals(Arrays.asList(null, null, null, null, null, null), Arrays.asList(reply.getExpiration(),
+                reply.getMessageId(), priority, reply.getAppId(), reply.getType(), reply.getUserId()),
+                "expiration, message id, priority, app id, type and user id of " + reply);
+    }
+
     /** A tutorial client: its own exclusive, server-named callback queue (amq.gen-...), replies received raw. */
     private static final class RawCaller implements AutoCloseable {
 
@@ -197,8 +208,12 @@ class WirePropertiesTest {
             Map<String, Object> headers = Map.of("x-custom", "from the request",
                     RpcHeaders.DEADLINE, System.currentTimeMillis() + 10_000,
                     "traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
-            channel.basicPublish("", queue, new AMQP.BasicProperties.Builder().correlationId(correlationId)
-                    .replyTo(replyQueue).headers(headers).build(), body.getBytes(StandardCharsets.UTF_8));
+            // nor do its other properties
+            AMQP.BasicProperties request = new AMQP.BasicProperties.Builder().correlationId(correlationId)
+                    .replyTo(replyQueue).headers(headers).expiration("60000").messageId("request-1").priority(3)
+                    .appId("a tutorial client").type("fib").contentType("application/x-request")
+                    .userId(TestBroker.get().applicationProperties().get("rabbitmq.username")).build();
+            channel.basicPublish("", queue, request, body.getBytes(StandardCharsets.UTF_8));
             await("the reply to " + body).atMost(Duration.ofSeconds(10)).until(() -> !replies.isEmpty());
             assertEquals(1, replies.size(), "one reply: " + replies);
             return replies.get(0);
