@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.fibonaccirpc.support.AmqpRpcCaller;
 import io.fibonaccirpc.support.RunningApplication;
+import io.fibonaccirpc.support.SharedApplication;
 import io.fibonaccirpc.support.Scrape;
 import io.fibonaccirpc.support.SilentServer;
 import io.fibonaccirpc.support.TestBroker;
@@ -16,10 +17,8 @@ import org.apache.camel.component.platform.http.DefaultPlatformHttpConsumer;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpConsumer;
 import org.apache.camel.component.springrabbit.DefaultListenerContainerFactory;
 import org.apache.camel.component.springrabbit.SpringRabbitMQComponent;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static io.fibonaccirpc.support.Http.get;
 import static io.fibonaccirpc.support.Http.json;
@@ -35,25 +34,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class StockComponentsTest {
 
-    private static RunningApplication application;
+    @RegisterExtension
+    static final SharedApplication application = SharedApplication.with(() -> stock(RunningApplication.newQueueName(), "all"));
 
-    private final String queue = RunningApplication.newQueueName();
-
-    @BeforeAll
-    static void startApplication() {
-        application = RunningApplication.start(stock(RunningApplication.newQueueName(), "all"));
-    }
-
-    @AfterAll
-    static void stopApplication() {
-        application.close();
-        TestBroker.get().deleteQueues(application.queue(), application.deadLetterQueue());
-    }
-
-    @AfterEach
-    void deleteOwnQueues() {
-        TestBroker.get().deleteQueues(queue, queue + ".dead-letters");
-    }
+    private final String queue = application.ownQueue();
 
     @Test
     void the_routes_run_on_the_stock_components() {

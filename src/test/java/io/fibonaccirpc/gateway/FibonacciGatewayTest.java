@@ -12,16 +12,15 @@ import java.util.stream.IntStream;
 import io.fibonaccirpc.fibonacci.Fibonacci;
 import io.fibonaccirpc.support.FaultReport;
 import io.fibonaccirpc.support.RunningApplication;
+import io.fibonaccirpc.support.SharedApplication;
 import io.fibonaccirpc.support.SilentServer;
 import io.fibonaccirpc.support.TestBroker;
 import io.fibonaccirpc.wire.RpcError;
 import io.fibonaccirpc.wire.RpcException;
 import org.apache.camel.CamelExecutionException;
 import org.apache.camel.ProducerTemplate;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -42,26 +41,11 @@ class FibonacciGatewayTest {
     private static final Fibonacci FIBONACCI = new Fibonacci(Fibonacci.DEFAULT_MAX_N);
     private static final FaultReport REPORT = FaultReport.of(FibonacciGatewayTest.class);
 
-    private static RunningApplication application;
+    @RegisterExtension
+    static final SharedApplication application = SharedApplication.isolated();
 
     /** The queue of the tests that start a gateway of their own. */
-    private final String queue = RunningApplication.newQueueName();
-
-    @BeforeAll
-    static void startApplication() {
-        application = RunningApplication.start(RunningApplication.isolatedProperties(RunningApplication.newQueueName()));
-    }
-
-    @AfterAll
-    static void stopApplication() {
-        application.close();
-        TestBroker.get().deleteQueues(application.queue(), application.deadLetterQueue());
-    }
-
-    @AfterEach
-    void deleteOwnQueues() {
-        TestBroker.get().deleteQueues(queue, queue + ".dead-letters");
-    }
+    private final String queue = application.ownQueue();
 
     @Test
     void answers_small_n_with_the_decimal_value_as_text() {

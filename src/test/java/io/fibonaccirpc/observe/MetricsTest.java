@@ -21,14 +21,13 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.Delivery;
 import io.fibonaccirpc.support.FaultReport;
 import io.fibonaccirpc.support.RunningApplication;
+import io.fibonaccirpc.support.SharedApplication;
 import io.fibonaccirpc.support.Scrape;
 import io.fibonaccirpc.support.SilentServer;
 import io.fibonaccirpc.support.TestBroker;
 import org.apache.camel.ProducerTemplate;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static io.fibonaccirpc.support.Http.get;
 import static org.awaitility.Awaitility.await;
@@ -46,29 +45,14 @@ class MetricsTest {
     private static final String PREFIX = "fibonacci_rpc_";
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-    private static RunningApplication application;
+    @RegisterExtension
+    static final SharedApplication application = SharedApplication.isolated();
 
-    private final String ownQueue = RunningApplication.newQueueName();
-
-    @BeforeAll
-    static void startApplication() {
-        application = RunningApplication.start(RunningApplication.isolatedProperties(RunningApplication.newQueueName()));
-    }
-
-    @AfterAll
-    static void stopApplication() {
-        application.close();
-        TestBroker.get().deleteQueues(application.queue(), application.deadLetterQueue());
-    }
-
-    @AfterEach
-    void deleteOwnQueues() {
-        TestBroker.get().deleteQueues(ownQueue, ownQueue + ".dead-letters");
-    }
+    private final String ownQueue = application.ownQueue();
 
     @Test
     void the_endpoint_serves_prometheus_text_with_the_rpc_metrics_and_no_per_route_timers() {
-        Scrape scrape = scrape(application);
+        Scrape scrape = scrape(application.running());
 
         assertTrue(scrape.contentType().startsWith("text/plain"), scrape.contentType());
         assertEquals("counter", scrape.types().get("fibonacci_rpc_gateway_calls_total"));
@@ -83,11 +67,11 @@ class MetricsTest {
 
     @Test
     void a_call_answered_counts_as_ok_on_both_sides_with_its_durations() {
-        Scrape before = scrape(application);
+        Scrape before = scrape(application.running());
 
         assertEquals(200, get(application.uri("/fib/30")).statusCode());
 
-        Scrape after = awaitScrape(application, scrape -> moved(before, scrape, "fibonacci_rpc_gateway_calls_total", "ok") == 1);
+        Scrape after = awaitScrape(application.running(), scrape -> moved(before, scrape, "fibonacci_rpc_gateway_calls_total", "ok") == 1);
         assertEquals(1, moved(before, after, "fibonacci_rpc_gateway_call_duration_seconds_count", "ok"));
         assertEquals(1, moved(before, after, "fibonacci_rpc_server_requests_total", "ok"));
         assertEquals(1, moved(before, after, "fibonacci_rpc_server_request_duration_seconds_count", "ok"));
@@ -102,12 +86,12 @@ class MetricsTest {
 
     @Test
     void a_bad_n_counts_as_invalid_and_reaches_no_server() {
-        Scrape before = scrape(application);
+        Scrape before = scrape(application.running());
 
         assertEquals(400, get(application.uri("/fib/abc")).statusCode());
         assertEquals(400, get(application.uri("/fib/100001")).statusCode());
 
-        Scrape after = awaitScrape(application,
+        Scrape after = awaitScrape(application.running(),
                 scrape -> moved(before, scrape, "fibonacci_rpc_gateway_calls_total", "invalid") == 2);
         assertEquals(2, moved(before, after, "fibonacci_rpc_gateway_call_duration_seconds_count", "invalid"));
         assertEquals(0, moved(before, after, "fibonacci_rpc_server_requests_total", "invalid"));
@@ -116,12 +100,12 @@ class MetricsTest {
 
     @Test
     void a_request_a_server_refuses_counts_as_invalid_at_the_server() {
-        Scrape before = scrape(application);
+        Scrape before = scrape(application.running());
         ProducerTemplate template = application.camelContext().createProducerTemplate();
 
         assertThrows(Exception.class, () -> template.requestBody("direct:fibonacci-client", "not a number", String.class));
 
-        Scrape after = awaitScrape(application,
+        Scrape after = awaitScrape(application.running(),
                 scrape -> moved(before, scrape, "fibonacci_rpc_server_requests_total", "invalid") == 1);
         assertEquals(1, moved(before, after, "fibonacci_rpc_server_request_duration_seconds_count", "invalid"));
         assertEquals(0, moved(before, after, "fibonacci_rpc_server_requests_total", "ok"));
@@ -129,7 +113,7 @@ class MetricsTest {
 
     @Test
     void requests_without_a_reply_address_or_past_their_deadline_count_at_the_server() throws Exception {
-        Scrape before = scrape(application);
+        Scrape before = scrape(application.running());
 
         try (Connection connection = TestBroker.get().connect(); Channel channel = connection.createChannel()) {
             channel.basicPublish("", application.queue(), new AMQP.BasicProperties.Builder().correlationId("no-reply-to")
@@ -140,7 +124,7 @@ class MetricsTest {
                     "5".getBytes(StandardCharsets.UTF_8));
         }
 
-        Scrape after = awaitScrape(application,
+        Scrape after = awaitScrape(application.running(),
                 scrape -> moved(before, scrape, "fibonacci_rpc_server_requests_total", "refused") == 1
                         && moved(before, scrape, "fibonacci_rpc_server_requests_total", "expired") == 1
                         && scrape.value("fibonacci_rpc_server_dead_letters_total")
@@ -196,7 +180,7 @@ class MetricsTest {
 
     @Test
     void the_operations_page_lists_exactly_the_metrics_the_endpoint_serves() throws IOException {
-        Set<String> served = scrape(application).familiesStartingWith(PREFIX);
+        Set<String> served = scrape(application.running()).familiesStartingWith(PREFIX);
         Set<String> listed = new TreeSet<>();
         Matcher row = Pattern.compile("(?m)^\\| `(" + PREFIX + "[a-z_]+)` \\|").matcher(
                 Files.readString(Path.of("docs", "operations.md"), StandardCharsets.UTF_8));
