@@ -175,6 +175,10 @@ public final class Benchmark {
                 + "`spring-rabbitmq` InOut call -> the reply as the response; no checks, no error handling, no trace "
                 + "context, no metrics (`Benchmark.MINIMAL_ROUTE`) -> the server of the gateway cases: what Camel's "
                 + "platform-http and spring-rabbitmq InOut cost by themselves");
+        settings.put("stock components", "wrk as below -> the jar as gateway with `RPC_TUNING=false`: the same routes "
+                + "on Camel's platform-http consumer and camel-main's HTTP server, the InOut producer's own template "
+                + "on direct reply-to, Camel's listener containers (docs/tuning.md) -> the server of the gateway "
+                + "cases: what the overrides of Camel's and Spring's internals buy");
         settings.put("server route alone", "the same caller -> the jar with "
                 + Report.environment(serverEnvironment("<queue>")) + "; the rest as in application.properties ("
                 + applicationDefaults("rpc.server.prefetch", "rpc.server.consumers") + "); its runs alternate with "
@@ -394,6 +398,7 @@ public final class Benchmark {
             }
             gateway.close();
             minimalCamelGateway(queue, server);
+            stockGateway(queue, server);
         } finally {
             // the gateway first: a server stopped first would leave the gateway's last calls waiting
             processes.get(1).close();
@@ -406,17 +411,32 @@ public final class Benchmark {
      * against the same server: what Camel's platform-http and spring-rabbitmq InOut cost by themselves.
      */
     private void minimalCamelGateway(String queue, ApplicationProcess server) throws Exception {
-        List<Case> cases = scaleCases(Kind.MINIMAL_CAMEL_GATEWAY);
-        if (cases.isEmpty()) {
-            return;
-        }
         Path routes = Path.of("target", "benchmark-routes").toAbsolutePath();
         Files.createDirectories(routes.resolve("gateway"));
         Files.writeString(routes.resolve("gateway").resolve("minimal-gateway.camel.yaml"), MINIMAL_ROUTE);
+        scaleGateway(Kind.MINIMAL_CAMEL_GATEWAY, "ROUTES_DIR", routes.toString(), queue, server);
+    }
+
+    /**
+     * For scale: the jar as gateway with every override of Camel's and Spring's internals off (RPC_TUNING=false,
+     * docs/tuning.md), against the same server: what the overrides buy.
+     */
+    private void stockGateway(String queue, ApplicationProcess server) throws Exception {
+        scaleGateway(Kind.STOCK_GATEWAY, "RPC_TUNING", "false", queue, server);
+    }
+
+    /** Measures the scale cases of a kind on the jar as gateway with one more environment variable. */
+    private void scaleGateway(Kind kind, String key, String value, String queue, ApplicationProcess server)
+            throws Exception {
+        List<Case> cases = scaleCases(kind);
+        if (cases.isEmpty()) {
+            return;
+        }
         Map<String, String> environment = gatewayEnvironment(queue);
-        environment.put("ROUTES_DIR", routes.toString());
-        log("minimal Camel gateway: starting the jar (RPC_ROLE=gateway, ROUTES_DIR=" + routes + ")");
-        try (ApplicationProcess gateway = ApplicationProcess.start("benchmark-minimal-gateway", environment)) {
+        environment.put(key, value);
+        log(kind.label() + ": starting the jar (RPC_ROLE=gateway, " + key + "=" + value + ")");
+        String name = "benchmark-" + kind.name().toLowerCase(Locale.ROOT).replace('_', '-');
+        try (ApplicationProcess gateway = ApplicationProcess.start(name, environment)) {
             measureScaleCases(cases, gateway.baseUri(), queue, pids(Map.of(Role.GATEWAY,
                     gateway.processHandle().pid(), Role.SERVER, server.processHandle().pid())), options.setupWarmup());
         }

@@ -99,6 +99,8 @@ class BenchmarkQuickIT {
         cases.add(new Case(Kind.FLOOR_GATEWAY, 30, 64));
         cases.add(new Case(Kind.MINIMAL_CAMEL_GATEWAY, 30, 1));
         cases.add(new Case(Kind.MINIMAL_CAMEL_GATEWAY, 30, 64));
+        cases.add(new Case(Kind.STOCK_GATEWAY, 30, 1));
+        cases.add(new Case(Kind.STOCK_GATEWAY, 30, 64));
         cases.add(new Case(Kind.SERVER_ROUTE, 1, 64));
         cases.add(new Case(Kind.SERVER_ROUTE, 30, 64));
         for (int n : List.of(30, 10_000, 100_000)) {

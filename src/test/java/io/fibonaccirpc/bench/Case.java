@@ -18,6 +18,9 @@ record Case(Kind kind, int n, int inFlight) {
         MINIMAL_CAMEL_GATEWAY("minimal Camel gateway",
                 "wrk -> the jar, RPC_ROLE=gateway, with one route of nothing but the InOut call -> the jar, "
                         + "RPC_ROLE=server"),
+        STOCK_GATEWAY("stock components",
+                "wrk -> the jar, RPC_ROLE=gateway, RPC_TUNING=false (the same routes on Camel's and Spring's stock "
+                        + "components) -> the jar, RPC_ROLE=server"),
         GATEWAY("gateway end to end",
                 "wrk -> the jar, RPC_ROLE=gateway (HTTP) -> the jar, RPC_ROLE=server");
 

@@ -167,6 +167,15 @@ final class Report {
         reference(out, "for scale: our gateway against the minimal Camel gateway, /fib/30 at 64 connections: calls/s",
                 new Case(Kind.GATEWAY, 30, 64), new Case(Kind.MINIMAL_CAMEL_GATEWAY, 30, 64),
                 CaseResult::callsPerSecond, true);
+        reference(out, "for scale: the stock components (RPC_TUNING=false), /fib/30 at 64 connections: calls/s",
+                new Case(Kind.STOCK_GATEWAY, 30, 64), new Case(Kind.BASELINE_CALLBACK_QUEUE, 30, 64),
+                CaseResult::callsPerSecond, true);
+        reference(out, "what the overrides buy: our gateway against the stock components, /fib/30 at 64 connections: "
+                + "calls/s", new Case(Kind.GATEWAY, 30, 64), new Case(Kind.STOCK_GATEWAY, 30, 64),
+                CaseResult::callsPerSecond, true);
+        reference(out, "what the overrides buy: our gateway against the stock components, /fib/30 at 1 connection: "
+                + "p50", new Case(Kind.GATEWAY, 30, 1), new Case(Kind.STOCK_GATEWAY, 30, 1), CaseResult::p50Millis,
+                false);
         for (CaseResult result : results) {
             Case c = result.benchmarkCase();
             if (c.kind() == Kind.GATEWAY && c.inFlight() >= 1000 && result.measured()) {
