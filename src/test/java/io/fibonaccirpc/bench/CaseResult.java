@@ -34,6 +34,15 @@ record CaseResult(Case benchmarkCase, List<Run> runs) {
         return runs.stream().mapToLong(Run::errors).sum();
     }
 
+    /**
+     * Median over the runs of the CPU time the process in this role spent per call answered, in microseconds; NaN
+     * when the case has no such process.
+     */
+    double cpuMicrosPerCall(Role role) {
+        return Stats.median(runs.stream().map(run -> run.cpuPercent().getOrDefault(role, Double.NaN)
+                * 10_000 / run.callsPerSecond()).toList());
+    }
+
     /** Median CPU of the process in this role, % of one core; NaN when the case has no such process. */
     double cpuPercent(Role role) {
         return Stats.median(runs.stream().map(run -> run.cpuPercent().getOrDefault(role, Double.NaN)).toList());

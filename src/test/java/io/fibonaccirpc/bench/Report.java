@@ -49,6 +49,11 @@ final class Report {
                 .append("reply queue at the same n and in flight. The last column shows how far the runs of a case ")
                 .append("were apart on this shared machine.\n\n");
         out.append(table());
+        out.append("\n### CPU per call\n\n")
+                .append("The CPU time each process spent per call answered (its CPU over the run divided by the ")
+                .append("calls answered in it), medians of the runs, in microseconds: steadier than calls/s on a ")
+                .append("shared machine. The machine's total is the sum.\n\n")
+                .append(cpuPerCallTable());
         out.append("\n### Targets of issue 4, from this run\n\n").append(targets());
         out.append("\n### The server's compute time beside the round trip\n\n")
                 .append("The computation alone, timed in the benchmark's own JVM just before the gateway cases ")
@@ -135,6 +140,30 @@ final class Report {
                     .append(baseline.map(b -> ratio(result.p50Millis() / b.p50Millis())).orElse(""))
                     .append(" | ").append(count(result.lowestCallsPerSecond())).append(" - ")
                     .append(count(result.highestCallsPerSecond())).append(" |\n");
+        }
+        return out.toString();
+    }
+
+    private String cpuPerCallTable() {
+        StringBuilder out = new StringBuilder("| case | n | in flight (connections) |");
+        for (Role role : Role.values()) {
+            out.append(' ').append(role.label()).append(" (us) |");
+        }
+        out.append(" total (us) |\n|---|---:|---:|").append("---:|".repeat(Role.values().length + 1)).append('\n');
+        for (CaseResult result : results) {
+            if (!result.measured()) {
+                continue;
+            }
+            Case c = result.benchmarkCase();
+            out.append("| ").append(c.kind().label()).append(" | ").append(c.n()).append(" | ").append(c.inFlight())
+                    .append(" |");
+            double total = 0;
+            for (Role role : Role.values()) {
+                double micros = result.cpuMicrosPerCall(role);
+                out.append(' ').append(Double.isNaN(micros) ? "n/a" : count(micros)).append(" |");
+                total += Double.isNaN(micros) ? 0 : micros;
+            }
+            out.append(' ').append(count(total)).append(" |\n");
         }
         return out.toString();
     }
