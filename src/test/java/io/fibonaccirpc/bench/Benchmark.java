@@ -220,7 +220,7 @@ public final class Benchmark {
                 .collect(Collectors.joining(", "));
     }
 
-    private static Properties applicationProperties() {
+    static Properties applicationProperties() {
         Properties properties = new Properties();
         try (InputStream in = Benchmark.class.getResourceAsStream("/application.properties")) {
             if (in != null) {
@@ -632,7 +632,7 @@ public final class Benchmark {
                         .collect(Collectors.joining(", "))));
     }
 
-    private static void log(String message) {
+    static void log(String message) {
         System.err.println("[benchmark] " + message);
     }
 

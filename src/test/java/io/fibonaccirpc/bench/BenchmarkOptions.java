@@ -45,7 +45,7 @@ record BenchmarkOptions(boolean quick, Path output, int runs, Duration duration,
         Duration setupWarmup = Duration.ofSeconds(quick ? 2 : 30);
         int crowdRuns = quick ? 1 : 3;
         Duration crowdDuration = Duration.ofSeconds(quick ? 8 : 10);
-        Duration timeLimit = Duration.ofSeconds(quick ? 150 : 660);
+        Duration timeLimit = Duration.ofSeconds(quick ? 150 : 840);
         long brokerPid = -1;
         String command = "";
         String revision = "";

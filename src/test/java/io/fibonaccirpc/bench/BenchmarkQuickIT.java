@@ -20,15 +20,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The benchmark command works: {@code scripts/benchmark --quick} (one short run per case) against the test
+ * The benchmark commands work: {@code scripts/benchmark --quick} (one short run per case) against the test
  * broker, with the jar and test classes this build made, exits 0 and writes a results table with every case
- * and figures in it, and no case has an error (a call that failed). Not a timed test: the other figures
- * themselves are not judged.
+ * and figures in it, and no case has an error (a call that failed); {@code scripts/benchmark --broker-cost}, as
+ * short, writes its table of every request shape. Not a timed test: the other figures themselves are not judged.
  */
 class BenchmarkQuickIT {
 
     private static final Path OUTPUT = Path.of("target", "benchmarks-quick.md");
     private static final Path LOG = Path.of("target", "processes", "benchmark-quick.log");
+    private static final Path BROKER_COST_OUTPUT = Path.of("target", "broker-cost-quick.md");
+    private static final Path BROKER_COST_LOG = Path.of("target", "processes", "broker-cost-quick.log");
     private static final long TIMEOUT_SECONDS = 200;
     /** A table row: case, n, in flight, calls/s, p50, p99, errors, then the CPU and ratio columns. */
     private static final Pattern ROW = Pattern.compile(
@@ -38,23 +40,7 @@ class BenchmarkQuickIT {
     @Test
     @Timeout(value = TIMEOUT_SECONDS + 30, unit = TimeUnit.SECONDS)
     void the_quick_benchmark_measures_every_case_without_an_error_and_writes_the_results_table() throws Exception {
-        Files.deleteIfExists(OUTPUT);
-        Files.createDirectories(LOG.getParent());
-        ProcessBuilder benchmark = new ProcessBuilder("scripts/benchmark", "--quick", "--no-build",
-                "--output", OUTPUT.toString())
-                .redirectErrorStream(true)
-                .redirectOutput(LOG.toFile());
-        Map<String, String> environment = benchmark.environment();
-        environment.putAll(TestBroker.get().environment());
-        environment.put("BENCHMARK_CLASSPATH", testClassPath());
-        Process process = benchmark.start();
-        try {
-            assertTrue(process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS),
-                    "scripts/benchmark --quick did not finish in " + TIMEOUT_SECONDS + " s; see " + LOG);
-        } finally {
-            process.destroyForcibly();
-        }
-        assertEquals(0, process.exitValue(), "scripts/benchmark --quick failed; the end of " + LOG + ":\n" + tail());
+        runToEnd(LOG, OUTPUT, "scripts/benchmark", "--quick", "--no-build", "--output", OUTPUT.toString());
 
         String results = Files.readString(OUTPUT, StandardCharsets.UTF_8);
         // the table of calls/s, latency and errors: the tables after it have rows of the same first columns
@@ -93,6 +79,47 @@ class BenchmarkQuickIT {
         assertFalse(results.contains("skipped"), results);
     }
 
+    /**
+     * {@code scripts/benchmark --broker-cost}, one round of 1 s per shape: a row for every request shape, each with
+     * calls answered and no call failed.
+     */
+    @Test
+    @Timeout(value = TIMEOUT_SECONDS + 30, unit = TimeUnit.SECONDS)
+    void the_broker_cost_command_measures_every_request_shape_and_writes_its_table() throws Exception {
+        runToEnd(BROKER_COST_LOG, BROKER_COST_OUTPUT, "scripts/benchmark", "--broker-cost", "--no-build",
+                "--rounds", "1", "--duration", "1", "--output", BROKER_COST_OUTPUT.toString());
+        String results = Files.readString(BROKER_COST_OUTPUT, StandardCharsets.UTF_8);
+        assertTrue(results.contains(BrokerCost.BEGIN) && results.contains(BrokerCost.END), results);
+        for (BrokerCost.Variant variant : BrokerCost.VARIANTS) {
+            Matcher row = Pattern.compile("^\\| " + Pattern.quote(variant.name())
+                    + " \\| ([\\d,]+) \\| ([\\d,]+|n/a) \\| [^|]* \\| ([\\d,]+) \\| ([\\d,]+|n/a) \\| [^|]* \\| (\\d+) \\|$",
+                    Pattern.MULTILINE).matcher(results);
+            assertTrue(row.find(), "no row for " + variant.name() + ":\n" + results);
+            assertTrue(Double.parseDouble(row.group(1).replace(",", "")) > 0, row.group());
+            assertTrue(Double.parseDouble(row.group(3).replace(",", "")) > 0, row.group());
+            assertEquals("0", row.group(5), "calls failed: " + row.group());
+        }
+    }
+
+    /** Runs the command with the test broker and this build's classes; it must exit 0 within the time out. */
+    private static void runToEnd(Path log, Path output, String... command) throws Exception {
+        Files.deleteIfExists(output);
+        Files.createDirectories(log.getParent());
+        ProcessBuilder benchmark = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        Map<String, String> environment = benchmark.environment();
+        environment.putAll(TestBroker.get().environment());
+        environment.put("BENCHMARK_CLASSPATH", testClassPath());
+        Process process = benchmark.start();
+        try {
+            assertTrue(process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS),
+                    String.join(" ", command) + " did not finish in " + TIMEOUT_SECONDS + " s; see " + log);
+        } finally {
+            process.destroyForcibly();
+        }
+        assertEquals(0, process.exitValue(), String.join(" ", command) + " failed; the end of " + log + ":\n"
+                + tail(log));
+    }
+
     private static List<Case> everyCase() {
         List<Case> cases = new ArrayList<>();
         for (int inFlight : List.of(1, 64)) {
@@ -122,12 +149,12 @@ class BenchmarkQuickIT {
         return classPath == null || classPath.isBlank() ? System.getProperty("java.class.path") : classPath;
     }
 
-    private static String tail() {
+    private static String tail(Path log) {
         try {
-            List<String> lines = Files.readAllLines(LOG, StandardCharsets.UTF_8);
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
         } catch (Exception e) {
-            return "(cannot read " + LOG + ": " + e + ")";
+            return "(cannot read " + log + ": " + e + ")";
         }
     }
 }

@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
@@ -38,18 +39,21 @@ final class LoadCaller implements AutoCloseable {
     /** Latencies kept per run: far more than the calls of a run on this machine. */
     private static final int MAX_RECORDED = 2_000_000;
     private static final Fibonacci FIBONACCI = new Fibonacci(Fibonacci.DEFAULT_MAX_N);
+    private static final long PACE_NANOS = 200_000;
 
     private final Connection connection;
     private final Channel channel;
     private final String queue;
     private final String replyTo;
+    private final RequestShape shape;
     private final long[] latencies = new long[MAX_RECORDED];
     private final AtomicLong runs = new AtomicLong();
     private volatile Round round;
 
-    private LoadCaller(Connection connection, String queue, ReplyMode mode) throws IOException {
+    private LoadCaller(Connection connection, String queue, ReplyMode mode, RequestShape shape) throws IOException {
         this.connection = connection;
         this.queue = queue;
+        this.shape = shape;
         this.channel = connection.createChannel();
         this.replyTo = mode == ReplyMode.DIRECT_REPLY_TO
                 ? "amq.rabbitmq.reply-to"
@@ -61,9 +65,15 @@ final class LoadCaller implements AutoCloseable {
 
     static LoadCaller open(ConnectionFactory factory, String queue, ReplyMode mode)
             throws IOException, TimeoutException {
+        return open(factory, queue, mode, RequestShape.PLAIN);
+    }
+
+    /** A caller whose requests carry what the shape says besides their correlation id and reply_to. */
+    static LoadCaller open(ConnectionFactory factory, String queue, ReplyMode mode, RequestShape shape)
+            throws IOException, TimeoutException {
         Connection connection = factory.newConnection("benchmark caller (" + mode + ")");
         try {
-            return new LoadCaller(connection, queue, mode);
+            return new LoadCaller(connection, queue, mode, shape);
         } catch (IOException | RuntimeException e) {
             connection.abort(5000);
             throw e;
@@ -76,15 +86,31 @@ final class LoadCaller implements AutoCloseable {
      * around this by the benchmark.
      */
     Run run(int n, int inFlight, Duration duration, Duration drain) throws InterruptedException {
-        Round current = new Round(runs.incrementAndGet() + "-", n, System.nanoTime() + duration.toNanos());
+        return run(n, inFlight, 0, duration, drain);
+    }
+
+    /**
+     * As {@link #run(int, int, Duration, Duration)}, but with {@code callsPerSecond} above 0 an open loop at that
+     * pace instead: calls are sent as their time comes (never more than {@code inFlight} at once; a call whose time
+     * comes while that many are out is not sent), not as replies come.
+     */
+    Run run(int n, int inFlight, double callsPerSecond, Duration duration, Duration drain)
+            throws InterruptedException {
+        long startNanos = System.nanoTime();
+        Round current = new Round(runs.incrementAndGet() + "-", n, startNanos + duration.toNanos(),
+                callsPerSecond <= 0);
         round = current;
-        for (int i = 0; i < inFlight; i++) {
-            publish(current);
-        }
-        // the measurement window: the load goes on, by itself, until its end; nothing to wait for but the time
-        long untilEnd = current.endNanos - System.nanoTime();
-        if (untilEnd > 0) {
-            Thread.sleep(untilEnd / 1_000_000, (int) (untilEnd % 1_000_000));
+        if (current.closedLoop) {
+            for (int i = 0; i < inFlight; i++) {
+                publish(current);
+            }
+            // the measurement window: the load goes on, by itself, until its end; nothing to wait for but the time
+            long untilEnd = current.endNanos - System.nanoTime();
+            if (untilEnd > 0) {
+                Thread.sleep(untilEnd / 1_000_000, (int) (untilEnd % 1_000_000));
+            }
+        } else {
+            pace(current, inFlight, callsPerSecond, startNanos);
         }
         try {
             await().atMost(drain).pollInterval(Duration.ofMillis(5)).until(current.pending::isEmpty);
@@ -102,16 +128,27 @@ final class LoadCaller implements AutoCloseable {
                 current.errors.get() + lost, Map.of());
     }
 
+    /** The open loop: sends the calls whose time has come, about every 0.2 ms, until the run's end. */
+    private void pace(Round current, int inFlight, double callsPerSecond, long startNanos) {
+        long sent = 0;
+        for (long now = System.nanoTime(); now - current.endNanos < 0; now = System.nanoTime()) {
+            long due = (long) ((now - startNanos) / 1e9 * callsPerSecond);
+            for (; sent < due; sent++) {
+                if (current.pending.size() < inFlight) {
+                    publish(current);
+                }
+            }
+            LockSupport.parkNanos(PACE_NANOS); // the pace's tick, not a wait for a condition
+        }
+    }
+
     private void publish(Round current) {
         String correlationId = current.prefix + current.sequence.incrementAndGet();
-        AMQP.BasicProperties properties = new AMQP.BasicProperties.Builder()
-                .correlationId(correlationId)
-                .replyTo(replyTo)
-                .build();
+        AMQP.BasicProperties properties = shape.properties(correlationId, replyTo);
         current.pending.put(correlationId, System.nanoTime());
         try {
             synchronized (channel) {
-                channel.basicPublish("", queue, properties, current.request);
+                channel.basicPublish("", queue, shape.mandatory(), properties, current.request);
             }
         } catch (IOException | RuntimeException e) {
             current.pending.remove(correlationId);
@@ -119,7 +156,7 @@ final class LoadCaller implements AutoCloseable {
         }
     }
 
-    /** On the connection's consumer thread: records the call, and sends the next while the run lasts. */
+    /** On the connection's consumer thread: records the call, and in a closed loop sends the next while the run lasts. */
     private void onReply(Delivery delivery) {
         Round current = round;
         String correlationId = delivery.getProperties().getCorrelationId();
@@ -140,7 +177,9 @@ final class LoadCaller implements AutoCloseable {
             } else {
                 current.errors.incrementAndGet();
             }
-            publish(current);
+            if (current.closedLoop) {
+                publish(current);
+            }
         }
         // last: the run waits for an empty map, so everything above is done when it reads the figures
         current.pending.remove(correlationId);
@@ -157,13 +196,15 @@ final class LoadCaller implements AutoCloseable {
         final byte[] request;
         final byte[] expected;
         final long endNanos;
+        final boolean closedLoop;
         final Map<String, Long> pending = new ConcurrentHashMap<>();
         final AtomicLong sequence = new AtomicLong();
         final AtomicInteger answered = new AtomicInteger();
         final AtomicLong errors = new AtomicLong();
 
-        Round(String prefix, int n, long endNanos) {
+        Round(String prefix, int n, long endNanos, boolean closedLoop) {
             this.prefix = prefix;
+            this.closedLoop = closedLoop;
             this.request = Integer.toString(n).getBytes(StandardCharsets.UTF_8);
             this.expected = FIBONACCI.of(n).toString().getBytes(StandardCharsets.UTF_8);
             this.endNanos = endNanos;

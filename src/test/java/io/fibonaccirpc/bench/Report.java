@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.TreeMap;
 import java.util.function.ToDoubleFunction;
+import java.util.function.UnaryOperator;
 
 import io.fibonaccirpc.bench.Case.Kind;
 
@@ -67,15 +68,24 @@ final class Report {
 
     /** Writes the results between the markers of the file, or a new file with them when it has none. */
     void writeTo(Path file) throws IOException {
-        String block = BEGIN + "\n" + markdown() + END;
+        writeBetween(file, BEGIN, END, markdown(), Report::template);
+    }
+
+    /**
+     * Replaces the part of the file between the two markers with the content (the markers kept); a file without
+     * them becomes what {@code withoutMarkers} makes of the new block (markers and content).
+     */
+    static void writeBetween(Path file, String beginMarker, String endMarker, String content,
+            UnaryOperator<String> withoutMarkers) throws IOException {
+        String block = beginMarker + "\n" + content + endMarker;
         String text;
         String existing = Files.isRegularFile(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
-        int begin = existing.indexOf(BEGIN);
-        int end = existing.indexOf(END);
+        int begin = existing.indexOf(beginMarker);
+        int end = existing.indexOf(endMarker);
         if (begin >= 0 && end > begin) {
-            text = existing.substring(0, begin) + block + existing.substring(end + END.length());
+            text = existing.substring(0, begin) + block + existing.substring(end + endMarker.length());
         } else {
-            text = template(block);
+            text = withoutMarkers.apply(block);
         }
         if (file.toAbsolutePath().getParent() != null) {
             Files.createDirectories(file.toAbsolutePath().getParent());
