@@ -30,6 +30,7 @@ import io.fibonaccirpc.tuning.RpcCallTemplateInstaller;
 import io.fibonaccirpc.tuning.ServerListenerContainers;
 import io.fibonaccirpc.wire.AllowedHeaders;
 import io.fibonaccirpc.wire.Argument;
+import io.fibonaccirpc.wire.DropAmqpProperties;
 import io.fibonaccirpc.wire.TraceContext;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -130,6 +131,7 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
         registry.bind("argument", argument);
         registry.bind("rpcCounters", counters);
         registry.bind("traceContext", new TraceContext());
+        registry.bind("dropAmqpProperties", new DropAmqpProperties());
         registry.bind("callLogging", new CallLogging());
         // which headers cross each edge (the endpoints name these as headerFilterStrategy or
         // messagePropertiesConverter): the RPC's own, nothing else of a caller's or a route's
