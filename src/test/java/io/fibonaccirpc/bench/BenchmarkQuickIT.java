@@ -5,13 +5,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.fibonaccirpc.bench.Case.Kind;
-import io.fibonaccirpc.support.TestBroker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -40,7 +38,7 @@ class BenchmarkQuickIT {
     @Test
     @Timeout(value = TIMEOUT_SECONDS + 30, unit = TimeUnit.SECONDS)
     void the_quick_benchmark_measures_every_case_without_an_error_and_writes_the_results_table() throws Exception {
-        runToEnd(LOG, OUTPUT, "scripts/benchmark", "--quick", "--no-build", "--output", OUTPUT.toString());
+        ScriptRun.toEnd(LOG, OUTPUT, TIMEOUT_SECONDS, "scripts/benchmark", "--quick", "--no-build", "--output", OUTPUT.toString());
 
         String results = Files.readString(OUTPUT, StandardCharsets.UTF_8);
         // the table of calls/s, latency and errors: the tables after it have rows of the same first columns
@@ -86,7 +84,7 @@ class BenchmarkQuickIT {
     @Test
     @Timeout(value = TIMEOUT_SECONDS + 30, unit = TimeUnit.SECONDS)
     void the_broker_cost_command_measures_every_request_shape_and_writes_its_table() throws Exception {
-        runToEnd(BROKER_COST_LOG, BROKER_COST_OUTPUT, "scripts/benchmark", "--broker-cost", "--no-build",
+        ScriptRun.toEnd(BROKER_COST_LOG, BROKER_COST_OUTPUT, TIMEOUT_SECONDS, "scripts/benchmark", "--broker-cost", "--no-build",
                 "--rounds", "1", "--duration", "1", "--output", BROKER_COST_OUTPUT.toString());
         String results = Files.readString(BROKER_COST_OUTPUT, StandardCharsets.UTF_8);
         assertTrue(results.contains(BrokerCost.BEGIN) && results.contains(BrokerCost.END), results);
@@ -99,25 +97,6 @@ class BenchmarkQuickIT {
             assertTrue(Double.parseDouble(row.group(3).replace(",", "")) > 0, row.group());
             assertEquals("0", row.group(5), "calls failed: " + row.group());
         }
-    }
-
-    /** Runs the command with the test broker and this build's classes; it must exit 0 within the time out. */
-    private static void runToEnd(Path log, Path output, String... command) throws Exception {
-        Files.deleteIfExists(output);
-        Files.createDirectories(log.getParent());
-        ProcessBuilder benchmark = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-        Map<String, String> environment = benchmark.environment();
-        environment.putAll(TestBroker.get().environment());
-        environment.put("BENCHMARK_CLASSPATH", testClassPath());
-        Process process = benchmark.start();
-        try {
-            assertTrue(process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS),
-                    String.join(" ", command) + " did not finish in " + TIMEOUT_SECONDS + " s; see " + log);
-        } finally {
-            process.destroyForcibly();
-        }
-        assertEquals(0, process.exitValue(), String.join(" ", command) + " failed; the end of " + log + ":\n"
-                + tail(log));
     }
 
     private static List<Case> everyCase() {
@@ -141,20 +120,5 @@ class BenchmarkQuickIT {
             }
         }
         return cases;
-    }
-
-    /** This JVM's class path (failsafe's, with the test classes), for the benchmark's own JVM. */
-    private static String testClassPath() {
-        String classPath = System.getProperty("surefire.test.class.path");
-        return classPath == null || classPath.isBlank() ? System.getProperty("java.class.path") : classPath;
-    }
-
-    private static String tail(Path log) {
-        try {
-            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
-        } catch (Exception e) {
-            return "(cannot read " + log + ": " + e + ")";
-        }
     }
 }

@@ -1,5 +1,7 @@
 package io.fibonaccirpc.bench;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZoneOffset;
@@ -103,12 +105,14 @@ public final class BrokerCost {
                 Double.parseDouble(options.getOrDefault("pace", "8000")), pid.isBlank() ? -1 : Long.parseLong(pid));
         String table = cost.measure();
         String date = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'"));
-        String content = "### What each request property costs the broker\n\n"
-                + "Run " + date + " with `" + options.getOrDefault("command", "scripts/benchmark --broker-cost")
+        String content = "Run " + date + " with `" + options.getOrDefault("command", "scripts/benchmark --broker-cost")
                 + "` at " + options.getOrDefault("revision", "unknown") + ". " + cost.description() + "\n\n" + table;
         System.out.println(content);
         Path output = Path.of(options.getOrDefault("output", "docs/benchmarks.md"));
-        Report.writeBetween(output, BEGIN, END, content, block -> "# Benchmarks\n\n" + block + "\n");
+        // a results file without the markers keeps what it has, with the table at its end
+        String existing = Files.isRegularFile(output) ? Files.readString(output, StandardCharsets.UTF_8) : "";
+        Report.writeBetween(output, BEGIN, END, content,
+                block -> (existing.isEmpty() ? "# Benchmarks\n" : existing.stripTrailing() + "\n") + "\n" + block + "\n");
         Benchmark.log("broker cost written to " + output);
         System.exit(0); // the RabbitMQ client's threads would keep the JVM up
     }
