@@ -100,7 +100,7 @@ final class Report {
                 How much of the broker's capacity the gateway turns into answered calls (issue 4). One command,
                 against the local broker, measures a plain `amqp-client` caller and server (the baseline), for scale
                 the floor of an HTTP gateway (Vert.x and `amqp-client` alone) and a Camel route of nothing but the call,
-                our server route alone, and the gateway end to end under `wrk`; it stops by itself (about eleven
+                our server route alone, and the gateway end to end under `wrk`; it stops by itself (about fourteen
                 minutes of measuring):
 
                 ```sh
