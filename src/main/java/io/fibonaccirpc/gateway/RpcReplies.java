@@ -3,14 +3,24 @@ package io.fibonaccirpc.gateway;
 import io.fibonaccirpc.wire.InputText;
 import io.fibonaccirpc.wire.RpcError;
 import io.fibonaccirpc.wire.RpcException;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.Processor;
 
 
 /** Reads a reply from {@code rpc_queue}: the decimal value, or the server's error reply. */
-public final class RpcReplies {
+public final class RpcReplies implements Processor {
 
     private static final int MAX_MESSAGE = 512;
     /** The characters of a reply that is not a value the problem's detail quotes. */
     private static final int QUOTED_REPLY = 64;
+
+    /** The route's step: the reply's body becomes its value, or its error is thrown (see {@link #value}). */
+    @Override
+    public void process(Exchange exchange) {
+        Message reply = exchange.getMessage();
+        reply.setBody(value(reply.getHeader(RpcError.HEADER, String.class), reply.getBody(String.class)));
+    }
 
     /**
      * @param  errorCode    the {@value RpcError#HEADER} header of the reply, null on success

@@ -10,6 +10,8 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.BlockedListener;
 import com.rabbitmq.client.ShutdownSignalException;
 import io.fibonaccirpc.wire.RpcUnavailableException;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
 import org.apache.camel.Service;
 import org.springframework.amqp.AmqpException;
 import org.springframework.amqp.rabbit.connection.Connection;
@@ -36,7 +38,7 @@ import org.springframework.amqp.rabbit.core.RabbitTemplate;
  * look is old, and opens the connection again by publishing.</li>
  * </ul>
  */
-public final class ServerAvailability implements ConnectionListener, Service {
+public final class ServerAvailability implements ConnectionListener, Service, Processor {
 
     private static final int NOT_FOUND = 404;
     private static final byte[] CANARY = new byte[] { 0 };
@@ -122,6 +124,12 @@ public final class ServerAvailability implements ConnectionListener, Service {
         } catch (AmqpException e) {
             // no connection now: the calls themselves find out, and say so
         }
+    }
+
+    /** The route's step: {@link #check()}. */
+    @Override
+    public void process(Exchange exchange) {
+        check();
     }
 
     /**
