@@ -117,8 +117,15 @@ public final class GatedHttpServer extends ServiceSupport implements CamelContex
             @Override
             public void onCamelContextFullyStarted(CamelContext context, boolean alreadyStarted) throws Exception {
                 if (phase == Phase.STARTING) {
-                    server.listen();
+                    // serving before the socket listens: a connection accepted the moment it listens is served,
+                    // not answered 503 by the gate (seen in CI: a starting gateway's first answer was "stopping")
                     phase = Phase.SERVING;
+                    try {
+                        server.listen();
+                    } catch (Exception | Error e) {
+                        phase = Phase.STARTING;
+                        throw e;
+                    }
                 }
             }
         });
