@@ -17,6 +17,7 @@ import io.fibonaccirpc.gateway.OpenApiDocument;
 import io.fibonaccirpc.gateway.Problems;
 import io.fibonaccirpc.gateway.RpcReplies;
 import io.fibonaccirpc.gateway.ServerAvailability;
+import io.fibonaccirpc.gateway.UnauthorizedCalls;
 import io.fibonaccirpc.observe.CallLogging;
 import io.fibonaccirpc.observe.RpcCounters;
 import io.fibonaccirpc.server.PrivateReplyQueues;
@@ -39,6 +40,7 @@ import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Configuration;
 import org.apache.camel.PropertyInject;
+import org.apache.camel.StartupListener;
 import org.apache.camel.component.micrometer.MicrometerConstants;
 import org.apache.camel.component.platform.http.PlatformHttpConstants;
 import org.apache.camel.component.springrabbit.SpringRabbitMQComponent;
@@ -93,6 +95,10 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
     private String openApiDocument;
     @PropertyInject(value = "rpc.tuning", defaultValue = "true")
     private boolean tuning;
+    @PropertyInject(value = "camel.server.port", defaultValue = "8080")
+    private int httpPort;
+    @PropertyInject(value = "camel.server.authentication-enabled", defaultValue = "false")
+    private boolean authentication;
 
     /** Where the broker's returns of requests go: to the gateway's call template, set up as the routes start. */
     private final ReturnedRequests returnedRequests = new ReturnedRequests();
@@ -103,6 +109,12 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
     @Override
     public void configure(CamelContext camelContext) {
         RpcRole rpcRole = RpcRole.of(role);
+        if (authentication && !isSet(camelContext, "camel.server.basic-properties-file")
+                && !isSet(camelContext, "camel.server.jwt-keystore-type")) {
+            // camel-platform-http-main would start with no authentication at all
+            throw new IllegalArgumentException("camel.server.authentication-enabled (CAMEL_SERVER_AUTHENTICATION_ENABLED) "
+                    + "is true, but neither camel.server.basic-properties-file nor camel.server.jwt-keystore-type is set");
+        }
         if (!QUEUE_TYPES.contains(queueType)) {
             throw new IllegalArgumentException(
                     "rpc.queue-type (RPC_QUEUE_TYPE) must be classic or quorum, was '" + queueType + "'");
@@ -161,6 +173,9 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
         registry.bind("correlationIds", new CorrelationIds());
         registry.bind("rpcReplies", new RpcReplies());
         registry.bind("problems", new Problems(replyTimeoutMillis));
+        if (rpcRole != RpcRole.SERVER && authentication) {
+            addStartupListener(camelContext, new UnauthorizedCalls(httpPort, gatewayMetrics));
+        }
         if (rpcRole != RpcRole.SERVER) {
             registry.bind("openApiDocument", new OpenApiDocument(
                     PluginHelper.getResourceLoader(camelContext).resolveResource(openApiDocument), maxN));
@@ -208,6 +223,19 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
             registry.bind(MicrometerConstants.METRICS_REGISTRY_NAME, meters);
         }
         return meters;
+    }
+
+    /** Whether the key has a value that is not blank, in application.properties or the environment. */
+    private static boolean isSet(CamelContext camelContext, String key) {
+        return camelContext.getPropertiesComponent().resolveProperty(key).filter(value -> !value.isBlank()).isPresent();
+    }
+
+    private static void addStartupListener(CamelContext camelContext, StartupListener listener) {
+        try {
+            camelContext.addStartupListener(listener);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static void addService(CamelContext camelContext, Object service) {

@@ -35,6 +35,8 @@ public final class GatewayMetrics implements ExchangePolicy {
         OK,
         /** 400 or 422: n is not a number, or beyond the gateway's or the server's range. */
         INVALID,
+        /** 401: the listener's authentication is on and the caller gave no good credentials (no route ran). */
+        UNAUTHORIZED,
         /** 503: the request queue does not exist, or no server consumes it. */
         NO_SERVER,
         /** 503: the gateway already had its maximum of calls in flight. */
@@ -72,6 +74,7 @@ public final class GatewayMetrics implements ExchangePolicy {
             }
             return switch (status) {
                 case 400, 422 -> INVALID;
+                case 401 -> UNAUTHORIZED;
                 case 502 -> SERVER_ERROR;
                 case 503 -> UNAVAILABLE;
                 case 504 -> TIMEOUT;
@@ -140,6 +143,14 @@ public final class GatewayMetrics implements ExchangePolicy {
                 : CallOutcome.of(status, exchange.getVariable(Problems.VARIABLE, Problem.class));
         calls[outcome.ordinal()].increment();
         callDurations[outcome.ordinal()].record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * A call the HTTP listener refused before any route ran (its authentication): counted by its outcome, not timed,
+     * since nothing saw its request come.
+     */
+    public void refused(CallProblem problem) {
+        calls[CallOutcome.of(problem).ordinal()].increment();
     }
 
     /** Called by the gateway's dead-letter route once it recorded a failed call. */

@@ -10,6 +10,8 @@ import java.util.Locale;
 public enum CallProblem {
     /** n is not a decimal integer, checked by the gateway. */
     INVALID_N(400, "invalid-argument", "Invalid n", null, "invalid"),
+    /** The HTTP listener's authentication is on, and the call came without good credentials. */
+    UNAUTHORIZED(401, "unauthorized", "Authentication required", null, "unauthorized"),
     /** n is a decimal integer outside 0..max, checked by the gateway. */
     N_OUT_OF_RANGE(400, "out-of-range", "Invalid n", null, "invalid"),
     /** A server refused the request as not a number. */
