@@ -1,5 +1,6 @@
 package io.fibonaccirpc;
 
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -56,6 +58,29 @@ class ManagementPortIT {
             HttpResponse<String> call = Http.get(business.resolve("/fib/abc"));
             assertEquals(400, call.statusCode(), "calls on HTTP_PORT: " + call.body());
             assertEquals(404, Http.get(management.resolve("/fib/abc")).statusCode(), "no calls on the management port");
+        }
+    }
+
+    @Test
+    void camel_management_host_binds_the_management_listener_to_that_address_only() {
+        int httpPort = RunningApplication.freePort();
+        int managementPort = RunningApplication.freePort();
+        // another loopback address than the business listener's 127.0.0.1: as an internal interface would be
+        try (ApplicationProcess application = ApplicationProcess.start("management-host", Map.of(
+                "RPC_ROLE", "gateway",
+                "RPC_QUEUE", queue,
+                "HTTP_PORT", Integer.toString(httpPort),
+                "CAMEL_MANAGEMENT_PORT", Integer.toString(managementPort),
+                "CAMEL_MANAGEMENT_HOST", "127.0.0.2"))) {
+            URI management = URI.create("http://127.0.0.2:" + managementPort);
+            HttpResponse<String> live = await("liveness on the management host").atMost(Duration.ofSeconds(10))
+                    .pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                    .until(() -> Http.get(management.resolve("/observe/health/live")), response -> response.statusCode() == 200);
+            assertEquals("UP", Http.json(live.body()).get("status"), live.body());
+            assertThrows(UncheckedIOException.class,
+                    () -> Http.get(URI.create("http://127.0.0.1:" + managementPort + "/observe/health/live")),
+                    "the management port listens on CAMEL_MANAGEMENT_HOST only");
+            assertEquals(404, Http.get(application.uri("/observe/metrics")).statusCode(), "not on the business port");
         }
     }
 }
