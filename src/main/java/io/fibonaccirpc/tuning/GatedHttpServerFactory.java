@@ -16,7 +16,9 @@ import org.apache.camel.main.MainHttpServerFactory;
 /**
  * Makes camel-main's HTTP server a {@link GatedHttpServer}; the management server stays Camel's. camel-main takes
  * the factory of the registry before its own, but creates the server before any configuration class runs: the
- * factory is bound as a bean of application.properties ({@code camel.beans.gatedHttpServers}).
+ * factory is bound as a bean of application.properties ({@code camel.beans.gatedHttpServers}). With the listener's
+ * authentication on JWT, it also makes camel-platform-http-main's JWT handler check each token's issuer and audience
+ * ({@link JwtClaims}), with {@code rpc.tuning=false} too.
  */
 public final class GatedHttpServerFactory implements MainHttpServerFactory, CamelContextAware {
 
@@ -25,14 +27,21 @@ public final class GatedHttpServerFactory implements MainHttpServerFactory, Came
     private volatile String managementPrefix = "/observe/";
     private volatile long drainDelay;
     private volatile boolean gated = true;
+    private volatile String jwtIssuer;
+    private volatile String jwtAudience;
     private GatedHttpServer server;
 
     @Override
     public Service newHttpServer(CamelContext camelContext, HttpServerConfigurationProperties configuration) {
-        if (!gated) {
-            return camel.newHttpServer(camelContext, configuration);
-        }
         MainHttpServer configured = (MainHttpServer) camel.newHttpServer(camelContext, configuration);
+        if (configuration.isAuthenticationEnabled() && configuration.getBasicPropertiesFile() == null
+                && configuration.getJwtKeystoreType() != null) {
+            JwtClaims.require(configured.getConfiguration().getAuthenticationConfig(), configuration, jwtIssuer,
+                    jwtAudience);
+        }
+        if (!gated) {
+            return configured;
+        }
         server = new GatedHttpServer(configured.getConfiguration(), this);
         server.setCamelContext(camelContext);
         return server;
@@ -55,6 +64,24 @@ public final class GatedHttpServerFactory implements MainHttpServerFactory, Came
 
     public void setDrainDelay(long drainDelay) {
         this.drainDelay = drainDelay;
+    }
+
+    /** The issuer a caller's JWT must name ({@code iss}), when the listener's authentication is JWT. */
+    public String getJwtIssuer() {
+        return jwtIssuer;
+    }
+
+    public void setJwtIssuer(String jwtIssuer) {
+        this.jwtIssuer = jwtIssuer;
+    }
+
+    /** The audience a caller's JWT must name ({@code aud}), when the listener's authentication is JWT. */
+    public String getJwtAudience() {
+        return jwtAudience;
+    }
+
+    public void setJwtAudience(String jwtAudience) {
+        this.jwtAudience = jwtAudience;
     }
 
     /** False: camel-main's own HTTP server ({@code rpc.tuning=false}), with no readiness of its own. */
