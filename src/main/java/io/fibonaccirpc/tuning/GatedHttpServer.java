@@ -1,6 +1,7 @@
 package io.fibonaccirpc.tuning;
 
 import java.lang.reflect.Field;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.locks.LockSupport;
 
 import io.fibonaccirpc.wire.Problem;
@@ -8,18 +9,23 @@ import io.fibonaccirpc.wire.RpcUnavailableException;
 import io.netty.channel.Channel;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.impl.TCPServerBase;
+import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.apache.camel.CamelContext;
 import org.apache.camel.CamelContextAware;
 import org.apache.camel.StartupListener;
 import org.apache.camel.StaticService;
+import org.apache.camel.component.platform.http.PlatformHttpConstants;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServerConfiguration;
 import org.apache.camel.impl.event.CamelContextStoppingEvent;
 import org.apache.camel.spi.CamelEvent;
+import org.apache.camel.component.vertx.common.VertxHelper;
 import org.apache.camel.support.EventNotifierSupport;
+import org.apache.camel.support.jsse.SSLContextParameters;
 import org.apache.camel.support.service.ServiceHelper;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
@@ -67,11 +73,20 @@ public final class GatedHttpServer extends ServiceSupport implements CamelContex
         this.factory = factory;
     }
 
-    /** The Vert.x server, whose start binds the router and waits for {@link #listen} to listen. */
+    /**
+     * The Vert.x server, whose start binds the router and waits for {@link #listen} to listen: as Camel's listens, with
+     * the same router and TLS, but with the request limits ({@link RequestLimits}) set and watched.
+     */
     private static final class Server extends VertxPlatformHttpServer {
 
-        Server(VertxPlatformHttpServerConfiguration configuration) {
+        private final VertxPlatformHttpServerConfiguration configuration;
+        private final RequestLimits limits;
+        private volatile HttpServer listening;
+
+        Server(VertxPlatformHttpServerConfiguration configuration, RequestLimits limits) {
             super(configuration);
+            this.configuration = configuration;
+            this.limits = limits;
         }
 
         @Override
@@ -80,7 +95,52 @@ public final class GatedHttpServer extends ServiceSupport implements CamelContex
         }
 
         void listen() throws Exception {
-            startServer();
+            CamelContext context = getCamelContext();
+            HttpServerOptions options = limits.options();
+            SSLContextParameters tls = configuration.getSslContextParameters() != null
+                    ? configuration.getSslContextParameters()
+                    : configuration.isUseGlobalSslContextParameters() ? context.getSSLContextParameters() : null;
+            if (tls != null) {
+                VertxHelper.setupSSLOptions(context, tls, options);
+            }
+            Router router = Router.router(getVertx());
+            router.route(configuration.getPath() + "*").subRouter(VertxPlatformHttpRouter.lookup(context,
+                    VertxPlatformHttpRouter.getRouterNameFromPort(configuration.getPort())));
+            HttpServer server = getVertx().createHttpServer(options);
+            limits.watch(getVertx(), server, router);
+            listening = server.listen(configuration.getBindPort(), configuration.getBindHost())
+                    .toCompletionStage().toCompletableFuture().get();
+            LOG.info("Vert.x HttpServer started on {}:{}", configuration.getBindHost(), listening.actualPort());
+        }
+
+        @Override
+        public HttpServer getServer() {
+            return listening;
+        }
+
+        @Override
+        public int getPort() {
+            HttpServer server = listening;
+            return server != null ? server.actualPort() : configuration.getBindPort();
+        }
+
+        @Override
+        protected void stopServer() {
+            HttpServer server = listening;
+            if (server == null) {
+                return;
+            }
+            limits.stop(getVertx());
+            getCamelContext().removeComponent(PlatformHttpConstants.PLATFORM_HTTP_COMPONENT_NAME);
+            try {
+                server.close().toCompletionStage().toCompletableFuture().get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException e) {
+                LOG.warn("The HTTP listener did not close cleanly: {}", e.getCause().getMessage());
+            } finally {
+                listening = null;
+            }
         }
     }
 
@@ -96,7 +156,7 @@ public final class GatedHttpServer extends ServiceSupport implements CamelContex
 
     @Override
     protected void doInit() throws Exception {
-        server = new Server(configuration);
+        server = new Server(configuration, factory.requestLimits());
         // the context stops it, after the routes
         camelContext.addService(server);
         // where the platform-http consumers find the port of their router while the server does not listen yet
@@ -191,6 +251,7 @@ public final class GatedHttpServer extends ServiceSupport implements CamelContex
 
     private void gate(RoutingContext request) {
         if (phase == Phase.SERVING || phase == Phase.DRAINING || request.normalizedPath().startsWith(factory.managementPrefix())) {
+            server.limits.answering(request);
             request.next();
             return;
         }

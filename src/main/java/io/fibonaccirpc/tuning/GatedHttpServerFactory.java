@@ -28,6 +28,10 @@ public final class GatedHttpServerFactory implements MainHttpServerFactory, Came
     private volatile long drainDelay;
     private volatile boolean gated = true;
     private volatile String jwtIssuer;
+    private volatile int maxInitialLineLength = 4096;
+    private volatile int maxHeaderSize = 8192;
+    private volatile int idleTimeout = 60;
+    private volatile long requestHeaderTimeout = 20_000;
     private volatile String jwtAudience;
     private GatedHttpServer server;
 
@@ -64,6 +68,47 @@ public final class GatedHttpServerFactory implements MainHttpServerFactory, Came
 
     public void setDrainDelay(long drainDelay) {
         this.drainDelay = drainDelay;
+    }
+
+    /** The limits of what the listener takes from a client. */
+    RequestLimits requestLimits() {
+        return new RequestLimits(maxInitialLineLength, maxHeaderSize, idleTimeout, requestHeaderTimeout);
+    }
+
+    /** The longest request line taken, bytes (longer: 414). */
+    public int getMaxInitialLineLength() {
+        return maxInitialLineLength;
+    }
+
+    public void setMaxInitialLineLength(int maxInitialLineLength) {
+        this.maxInitialLineLength = maxInitialLineLength;
+    }
+
+    /** The most bytes of headers taken, all together (more: 431). */
+    public int getMaxHeaderSize() {
+        return maxHeaderSize;
+    }
+
+    public void setMaxHeaderSize(int maxHeaderSize) {
+        this.maxHeaderSize = maxHeaderSize;
+    }
+
+    /** Seconds a connection may stay with nothing read or written before it is closed. */
+    public int getIdleTimeout() {
+        return idleTimeout;
+    }
+
+    public void setIdleTimeout(int idleTimeout) {
+        this.idleTimeout = idleTimeout;
+    }
+
+    /** Ms a connection has to deliver a request's line and headers, from its opening or its last answer. */
+    public long getRequestHeaderTimeout() {
+        return requestHeaderTimeout;
+    }
+
+    public void setRequestHeaderTimeout(long requestHeaderTimeout) {
+        this.requestHeaderTimeout = requestHeaderTimeout;
     }
 
     /** The issuer a caller's JWT must name ({@code iss}), when the listener's authentication is JWT. */
