@@ -3,7 +3,6 @@ package io.fibonaccirpc;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
@@ -22,7 +21,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSession;
@@ -32,6 +30,7 @@ import io.fibonaccirpc.support.ApplicationProcess;
 import io.fibonaccirpc.support.Http;
 import io.fibonaccirpc.support.RunningApplication;
 import io.fibonaccirpc.support.TestBroker;
+import io.fibonaccirpc.support.Tools;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -62,7 +61,7 @@ class HttpsListenerIT {
     @BeforeAll
     static void startTheJarWithTls() {
         keyStore = folder.resolve("gateway.p12");
-        run(List.of("keytool", "-genkeypair", "-alias", "gateway", "-keyalg", "RSA", "-keysize", "2048",
+        Tools.run(null, List.of("keytool", "-genkeypair", "-alias", "gateway", "-keyalg", "RSA", "-keysize", "2048",
                 "-dname", "CN=localhost", "-ext", "SAN=dns:localhost,ip:127.0.0.1", "-validity", "2",
                 "-storetype", "PKCS12", "-keystore", keyStore.toString(), "-storepass", PASSWORD));
         assertTrue(Files.isRegularFile(keyStore), "keytool made no key store");
@@ -175,26 +174,7 @@ class HttpsListenerIT {
 
     /** openssl s_client at one protocol version (security level 0, so that it offers the old ones). */
     private static String openssl(String version) {
-        return run(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port, "-servername", "localhost",
+        return Tools.output(null, List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port, "-servername", "localhost",
                 version, "-cipher", "DEFAULT@SECLEVEL=0"));
-    }
-
-    /** Runs the command with no input; its output, whatever its exit status. */
-    private static String run(List<String> command) {
-        try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                throw new IllegalStateException(String.join(" ", command) + " did not end: " + output);
-            }
-            return output;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -1,7 +1,5 @@
 package io.fibonaccirpc;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,12 +7,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 import io.fibonaccirpc.support.ApplicationProcess;
 import io.fibonaccirpc.support.Http;
 import io.fibonaccirpc.support.RunningApplication;
 import io.fibonaccirpc.support.TestBroker;
+import io.fibonaccirpc.support.Tools;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.JWTOptions;
@@ -139,18 +137,8 @@ class JwtAuthenticationIT {
         List<String> command = List.of("keytool", "-genkeypair", "-alias", "RS256", "-keyalg", "RSA", "-keysize",
                 "2048", "-sigalg", "SHA256withRSA", "-dname", "CN=fibonacci-rpc test issuer", "-validity", "2",
                 "-storetype", "PKCS12", "-keystore", store.toString(), "-storepass", PASSWORD);
-        try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String output = new String(process.getInputStream().readAllBytes());
-            if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0 || !Files.isRegularFile(store)) {
-                throw new IllegalStateException(String.join(" ", command) + " failed: " + output);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        Tools.run(null, command);
+        assertTrue(Files.isRegularFile(store), "keytool made no key store");
         return store;
     }
 }

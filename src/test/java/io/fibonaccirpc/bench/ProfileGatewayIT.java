@@ -15,7 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The profiling command works: {@code scripts/profile-gateway --profiler wall}, short, against the test broker with
  * the jar this build made, exits 0 and writes a summary with the calls answered and none failed, the CPU per call
  * of each process, the gateway's threads with their waits for a CPU, and the wall-clock profile's threads and
- * frames (the profiler fetched from Maven Central and attached to the running gateway). Not a timed test.
+ * frames (the profiler fetched from Maven Central and attached to the running gateway); with {@code --https
+ * --basic-auth}, every call is answered over TLS with credentials. Not a timed test.
  */
 class ProfileGatewayIT {
 
@@ -41,5 +42,20 @@ class ProfileGatewayIT {
                 Pattern.MULTILINE).matcher(summary).find(), "no event loop in the wall-clock profile:\n" + summary);
         assertTrue(summary.contains("io/fibonaccirpc/tuning/AsyncHttpConsumer"),
                 "the profile's frames do not show the gateway's own code:\n" + summary);
+    }
+
+    @Test
+    @Timeout(TIMEOUT_SECONDS + 30)
+    void with_https_and_basic_authentication_every_call_is_answered_over_tls_with_credentials() throws Exception {
+        ScriptRun.toEnd(LOG, SUMMARY, TIMEOUT_SECONDS, "scripts/profile-gateway", "--no-build", "--https",
+                "--basic-auth", "--warmup", "3", "--duration", "3");
+
+        String summary = Files.readString(SUMMARY, StandardCharsets.UTF_8);
+        assertTrue(summary.contains("`scripts/profile-gateway --https --basic-auth`"), summary);
+        // wrk counts every answer that is not 2xx (a 401, a refused handshake): the error column must be 0
+        Matcher figures = Pattern.compile("^\\| (\\d+) \\| [\\d.]+(?:us|ms|s) \\| [\\d.]+(?:us|ms|s) \\| 0 \\| ([\\d.]+) \\|",
+                Pattern.MULTILINE).matcher(summary);
+        assertTrue(figures.find(), "no calls answered without an error:\n" + summary);
+        assertTrue(Long.parseLong(figures.group(1)) > 0, figures.group());
     }
 }
