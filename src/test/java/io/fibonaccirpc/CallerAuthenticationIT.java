@@ -52,10 +52,7 @@ class CallerAuthenticationIT {
 
     @AfterAll
     static void stop() {
-        if (application != null) {
-            application.close();
-        }
-        TestBroker.get().deleteQueues(QUEUE, QUEUE + ".dead-letters");
+        ApplicationProcess.closeAndDeleteQueues(application, QUEUE);
     }
 
     @Test

@@ -29,7 +29,6 @@ import javax.net.ssl.TrustManagerFactory;
 import io.fibonaccirpc.support.ApplicationProcess;
 import io.fibonaccirpc.support.Http;
 import io.fibonaccirpc.support.RunningApplication;
-import io.fibonaccirpc.support.TestBroker;
 import io.fibonaccirpc.support.Tools;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -76,10 +75,7 @@ class HttpsListenerIT {
 
     @AfterAll
     static void stop() {
-        if (application != null) {
-            application.close();
-        }
-        TestBroker.get().deleteQueues(QUEUE, QUEUE + ".dead-letters");
+        ApplicationProcess.closeAndDeleteQueues(application, QUEUE);
     }
 
     @Test

@@ -11,7 +11,6 @@ import java.util.UUID;
 import io.fibonaccirpc.support.ApplicationProcess;
 import io.fibonaccirpc.support.Http;
 import io.fibonaccirpc.support.RunningApplication;
-import io.fibonaccirpc.support.TestBroker;
 import io.fibonaccirpc.support.Tools;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -67,13 +66,10 @@ class JwtAuthenticationIT {
 
     @AfterAll
     static void stop() {
-        if (application != null) {
-            application.close();
-        }
+        ApplicationProcess.closeAndDeleteQueues(application, QUEUE);
         if (vertx != null) {
             vertx.close().toCompletionStage().toCompletableFuture().join();
         }
-        TestBroker.get().deleteQueues(QUEUE, QUEUE + ".dead-letters");
     }
 
     @Test

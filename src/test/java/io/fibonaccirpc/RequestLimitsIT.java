@@ -15,7 +15,6 @@ import java.util.Map;
 import io.fibonaccirpc.support.ApplicationProcess;
 import io.fibonaccirpc.support.Http;
 import io.fibonaccirpc.support.RunningApplication;
-import io.fibonaccirpc.support.TestBroker;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -48,10 +47,7 @@ class RequestLimitsIT {
 
     @AfterAll
     static void stop() {
-        if (application != null) {
-            application.close();
-        }
-        TestBroker.get().deleteQueues(QUEUE, QUEUE + ".dead-letters");
+        ApplicationProcess.closeAndDeleteQueues(application, QUEUE);
     }
 
     @Test

@@ -97,6 +97,17 @@ public final class ApplicationProcess implements AutoCloseable {
         return applications;
     }
 
+    /**
+     * The end of a test class that shared one process on a queue of its own: stops it, if it started, and deletes the
+     * queue and its dead-letter queue.
+     */
+    public static void closeAndDeleteQueues(ApplicationProcess application, String queue) {
+        if (application != null) {
+            application.close();
+        }
+        TestBroker.get().deleteQueues(queue, queue + ".dead-letters");
+    }
+
     /** Stops these processes at once: all get SIGTERM first, then each is awaited as {@link #close} does. */
     public static void closeAll(Collection<ApplicationProcess> applications) {
         applications.forEach(application -> application.process.destroy());
