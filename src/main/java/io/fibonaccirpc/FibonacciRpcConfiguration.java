@@ -11,6 +11,7 @@ import io.fibonaccirpc.broker.BrokerConnections;
 import io.fibonaccirpc.broker.BrokerHealthCheck;
 import io.fibonaccirpc.broker.ReturnedRequests;
 import io.fibonaccirpc.fibonacci.Fibonacci;
+import io.fibonaccirpc.gateway.Callers;
 import io.fibonaccirpc.gateway.CorrelationIds;
 import io.fibonaccirpc.gateway.GatewayMetrics;
 import io.fibonaccirpc.gateway.OpenApiDocument;
@@ -83,6 +84,12 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
     private String queueType;
     @PropertyInject("rpc.reply-timeout")
     private long replyTimeoutMillis;
+    @PropertyInject("rpc.caller.max-in-flight")
+    private int callerMaxInFlight;
+    @PropertyInject(value = "http.trusted-proxies", defaultValue = "")
+    private String trustedProxies;
+    @PropertyInject(value = "http.forwarded-for-header", defaultValue = "X-Forwarded-For")
+    private String forwardedForHeader;
     @PropertyInject("rpc.server-check-interval")
     private long serverCheckIntervalMillis;
     @PropertyInject("rpc.server.reply-to-pattern")
@@ -172,7 +179,8 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
         registry.bind("serverAvailability", serverAvailability);
         registry.bind("correlationIds", new CorrelationIds());
         registry.bind("rpcReplies", new RpcReplies());
-        registry.bind("problems", new Problems(replyTimeoutMillis));
+        registry.bind("problems", new Problems(replyTimeoutMillis, callerMaxInFlight));
+        registry.bind("callers", new Callers(trustedProxies, forwardedForHeader));
         if (rpcRole != RpcRole.SERVER && authentication) {
             addStartupListener(camelContext, new UnauthorizedCalls(httpPort, gatewayMetrics));
         }

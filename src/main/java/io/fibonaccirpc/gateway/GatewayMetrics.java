@@ -37,6 +37,8 @@ public final class GatewayMetrics implements ExchangePolicy {
         INVALID,
         /** 401: the listener's authentication is on and the caller gave no good credentials (no route ran). */
         UNAUTHORIZED,
+        /** 429: the caller already had as many calls in flight as one caller may have (nothing was published). */
+        THROTTLED,
         /** 503: the request queue does not exist, or no server consumes it. */
         NO_SERVER,
         /** 503: the gateway already had its maximum of calls in flight. */
@@ -75,6 +77,7 @@ public final class GatewayMetrics implements ExchangePolicy {
             return switch (status) {
                 case 400, 422 -> INVALID;
                 case 401 -> UNAUTHORIZED;
+                case 429 -> THROTTLED;
                 case 502 -> SERVER_ERROR;
                 case 503 -> UNAVAILABLE;
                 case 504 -> TIMEOUT;

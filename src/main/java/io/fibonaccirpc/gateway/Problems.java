@@ -24,16 +24,35 @@ public final class Problems implements Processor {
     public static final String VARIABLE = "problem";
 
     private final long replyTimeoutMillis;
+    private final int callerMaxInFlight;
 
-    public Problems(long replyTimeoutMillis) {
+    /**
+     * @param replyTimeoutMillis the reply timeout (rpc.reply-timeout)
+     * @param callerMaxInFlight  the calls in flight one caller may have (rpc.caller.max-in-flight)
+     */
+    public Problems(long replyTimeoutMillis, int callerMaxInFlight) {
         this.replyTimeoutMillis = replyTimeoutMillis;
+        this.callerMaxInFlight = callerMaxInFlight;
     }
 
     @Override
     public void process(Exchange exchange) {
         Throwable failure = exchange.getException() != null ? exchange.getException()
                 : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        exchange.setVariable(VARIABLE, of(failure, exchange.getVariable(CallLogging.CORRELATION_ID, String.class)));
+        String caller = exchange.getVariable(Callers.VARIABLE, String.class);
+        // the gateway route limits the calls in flight of all callers before it knows the caller, and then those
+        // of the caller: a rejection once the caller is known is the caller's limit
+        Problem problem = failure instanceof RejectedExecutionException && caller != null
+                ? callerLimited(caller)
+                : of(failure, exchange.getVariable(CallLogging.CORRELATION_ID, String.class));
+        exchange.setVariable(VARIABLE, problem);
+    }
+
+    /** The problem of a call refused because its caller already has as many calls in flight as one may have. */
+    public Problem callerLimited(String caller) {
+        return CallProblem.CALLER_LIMITED.problem("the caller " + caller + " already has " + callerMaxInFlight
+                + " calls in flight, the most one caller may have (rpc.caller.max-in-flight); retry when one is"
+                + " answered", null);
     }
 
     public Problem of(Throwable failure, String correlationId) {

@@ -12,6 +12,8 @@ public enum CallProblem {
     INVALID_N(400, "invalid-argument", "Invalid n", null, "invalid"),
     /** The HTTP listener's authentication is on, and the call came without good credentials. */
     UNAUTHORIZED(401, "unauthorized", "Authentication required", null, "unauthorized"),
+    /** The caller already has as many calls in flight as one caller may have (rpc.caller.max-in-flight). */
+    CALLER_LIMITED(429, "too-many-calls", "Too many calls in flight from this caller", 1, "throttled"),
     /** n is a decimal integer outside 0..max, checked by the gateway. */
     N_OUT_OF_RANGE(400, "out-of-range", "Invalid n", null, "invalid"),
     /** A server refused the request as not a number. */

@@ -7,6 +7,9 @@ import io.fibonaccirpc.wire.Problem;
 import io.fibonaccirpc.wire.RpcError;
 import io.fibonaccirpc.wire.RpcException;
 import io.fibonaccirpc.wire.RpcUnavailableException;
+import org.apache.camel.Exchange;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
 import org.junit.jupiter.api.Test;
 import org.springframework.amqp.AmqpConnectException;
 import org.springframework.amqp.core.AmqpMessageReturnedException;
@@ -23,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ProblemsTest {
 
     private static final String ID = "4f6c0a2e";
-    private final Problems problems = new Problems(10_000);
+    private final Problems problems = new Problems(10_000, 2);
 
     @Test
     void the_gateways_own_check_of_n_is_a_400_of_no_call() {
@@ -44,6 +47,27 @@ class ProblemsTest {
         assertProblem(problems.of(RpcException.fromReply("OUT_OF_RANGE", "beyond 1000"), ID), 422, "out-of-range", null);
         assertProblem(problems.of(RpcException.fromReply("INTERNAL", "failed"), ID), 502, "internal", null);
         assertProblem(problems.of(new RpcException(RpcError.BAD_REPLY, "not a value"), ID), 502, "bad-reply", null);
+    }
+
+    @Test
+    void a_throttle_rejection_once_the_caller_is_known_is_that_callers_429() throws Exception {
+        try (DefaultCamelContext camel = new DefaultCamelContext()) {
+            // the gateway route's first throttle rejects before it knows the caller: the gateway's own bound
+            Exchange beforeCaller = new DefaultExchange(camel);
+            beforeCaller.setException(new RejectedExecutionException("Exceeded the max throttle rate of 500"));
+            problems.process(beforeCaller);
+            assertProblem(beforeCaller.getVariable(Problems.VARIABLE, Problem.class), 503, "overloaded", 1);
+
+            Exchange ofCaller = new DefaultExchange(camel);
+            ofCaller.setException(new RejectedExecutionException("Exceeded the max throttle rate of 2"));
+            ofCaller.setVariable(Callers.VARIABLE, "user:flood");
+            problems.process(ofCaller);
+            Problem limited = ofCaller.getVariable(Problems.VARIABLE, Problem.class);
+            assertProblem(limited, 429, "too-many-calls", 1);
+            assertTrue(limited.detail().contains("user:flood") && limited.detail().contains(" 2 calls in flight"),
+                    limited.detail());
+            assertNull(limited.correlationId(), "nothing was published");
+        }
     }
 
     @Test
