@@ -84,6 +84,8 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
     private String queueType;
     @PropertyInject("rpc.reply-timeout")
     private long replyTimeoutMillis;
+    @PropertyInject("rpc.max-in-flight")
+    private int maxInFlight;
     @PropertyInject("rpc.caller.max-in-flight")
     private int callerMaxInFlight;
     @PropertyInject(value = "http.trusted-proxies", defaultValue = "")
@@ -179,7 +181,7 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
         registry.bind("serverAvailability", serverAvailability);
         registry.bind("correlationIds", new CorrelationIds());
         registry.bind("rpcReplies", new RpcReplies());
-        registry.bind("problems", new Problems(replyTimeoutMillis, callerMaxInFlight));
+        registry.bind("problems", new Problems(replyTimeoutMillis, callerMaxInFlight, maxInFlight));
         registry.bind("callers", new Callers(trustedProxies, forwardedForHeader));
         if (rpcRole != RpcRole.SERVER && authentication) {
             addStartupListener(camelContext, new UnauthorizedCalls(httpPort, gatewayMetrics));

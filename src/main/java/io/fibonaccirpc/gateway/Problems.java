@@ -23,16 +23,22 @@ public final class Problems implements Processor {
     /** The exchange variable the gateway's dead-letter route keeps a call's problem in, for the metrics. */
     public static final String VARIABLE = "problem";
 
+    /** The exchange variable the gateway route sets once a call is within its caller's limit. */
+    public static final String CALLER_ADMITTED = "callerAdmitted";
+
     private final long replyTimeoutMillis;
     private final int callerMaxInFlight;
+    private final boolean callerLimitBelowGateways;
 
     /**
      * @param replyTimeoutMillis the reply timeout (rpc.reply-timeout)
      * @param callerMaxInFlight  the calls in flight one caller may have (rpc.caller.max-in-flight)
+     * @param maxInFlight        the calls in flight the gateway has at most (rpc.max-in-flight)
      */
-    public Problems(long replyTimeoutMillis, int callerMaxInFlight) {
+    public Problems(long replyTimeoutMillis, int callerMaxInFlight, int maxInFlight) {
         this.replyTimeoutMillis = replyTimeoutMillis;
         this.callerMaxInFlight = callerMaxInFlight;
+        this.callerLimitBelowGateways = callerMaxInFlight < maxInFlight;
     }
 
     @Override
@@ -40,9 +46,11 @@ public final class Problems implements Processor {
         Throwable failure = exchange.getException() != null ? exchange.getException()
                 : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         String caller = exchange.getVariable(Callers.VARIABLE, String.class);
-        // the gateway route limits the calls in flight of all callers before it knows the caller, and then those
-        // of the caller: a rejection once the caller is known is the caller's limit
+        // the gateway route limits the calls in flight of the caller, then, once the caller is admitted, those of
+        // all callers: a rejection before that is the caller's limit. A caller's limit no lower than the gateway's
+        // (the default) is the gateway's: that caller has all its calls in flight, and gets what anyone else would
         Problem problem = failure instanceof RejectedExecutionException && caller != null
+                && exchange.getVariable(CALLER_ADMITTED) == null && callerLimitBelowGateways
                 ? callerLimited(caller)
                 : of(failure, exchange.getVariable(CallLogging.CORRELATION_ID, String.class));
         exchange.setVariable(VARIABLE, problem);

@@ -101,6 +101,34 @@ class CallerLimitTest {
     }
 
     @Test
+    void a_caller_past_its_limit_is_told_429_before_the_gateways_bound_and_others_get_503_at_that_bound() throws Exception {
+        Map<String, String> properties = gatewayProperties();
+        properties.put("rpc.max-in-flight", "3");
+        try (SilentServer silent = SilentServer.on(queue); RunningApplication gateway = RunningApplication.start(properties)) {
+            CompletableFuture<HttpResponse<String>> first = callAsync(gateway.uri("/fib/1"));
+            CompletableFuture<HttpResponse<String>> second = callAsync(gateway.uri("/fib/2"));
+            CompletableFuture<RawResponse> other = CompletableFuture.supplyAsync(
+                    () -> RawResponse.get("127.0.0.2", gateway.uri("/fib/3")));
+            await().atMost(Duration.ofSeconds(5)).until(() -> silent.received().size() == 3);
+
+            // the gateway is full; this caller is past its own limit: its refused calls take none of the gateway's
+            // places, so it is told about its own limit
+            HttpResponse<String> overOwn = callAsync(gateway.uri("/fib/4")).get(5, TimeUnit.SECONDS);
+            assertEquals(429, overOwn.statusCode(), overOwn.body());
+            assertEquals(TOO_MANY_CALLS, json(overOwn.body()).get("type"));
+            // the other caller is within its limit: the gateway's bound refuses it
+            RawResponse full = RawResponse.get("127.0.0.2", gateway.uri("/fib/5"));
+            assertEquals(503, full.status(), full.body());
+            assertEquals("urn:fibonacci-rpc:problem:overloaded", json(full.body()).get("type"));
+            assertEquals(3, silent.received().size(), "neither refused call was published");
+
+            assertEquals(504, first.get(10, TimeUnit.SECONDS).statusCode());
+            assertEquals(504, second.get(10, TimeUnit.SECONDS).statusCode());
+            assertEquals(504, other.get(10, TimeUnit.SECONDS).status());
+        }
+    }
+
+    @Test
     void behind_a_trusted_proxy_the_caller_is_the_address_the_proxy_forwards() throws Exception {
         Map<String, String> properties = gatewayProperties();
         properties.put("http.trusted-proxies", "10.0.0.0/8, 127.0.0.1");

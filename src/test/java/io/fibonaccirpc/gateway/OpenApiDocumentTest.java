@@ -323,7 +323,7 @@ class OpenApiDocumentTest {
      */
     @Test
     void every_problem_the_gateway_can_answer_is_described() {
-        Problems problems = new Problems(10_000, 2);
+        Problems problems = new Problems(10_000, 2, 500);
         String correlationId = "f3489753-a791-401c-b477-1ded6a68e5e5";
         List<Throwable> failures = new ArrayList<>();
         for (RpcUnavailableException.Reason reason : RpcUnavailableException.Reason.values()) {

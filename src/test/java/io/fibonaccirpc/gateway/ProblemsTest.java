@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ProblemsTest {
 
     private static final String ID = "4f6c0a2e";
-    private final Problems problems = new Problems(10_000, 2);
+    private final Problems problems = new Problems(10_000, 2, 500);
 
     @Test
     void the_gateways_own_check_of_n_is_a_400_of_no_call() {
@@ -50,13 +50,15 @@ class ProblemsTest {
     }
 
     @Test
-    void a_throttle_rejection_once_the_caller_is_known_is_that_callers_429() throws Exception {
+    void a_throttle_rejection_before_the_caller_is_admitted_is_that_callers_429() throws Exception {
         try (DefaultCamelContext camel = new DefaultCamelContext()) {
-            // the gateway route's first throttle rejects before it knows the caller: the gateway's own bound
-            Exchange beforeCaller = new DefaultExchange(camel);
-            beforeCaller.setException(new RejectedExecutionException("Exceeded the max throttle rate of 500"));
-            problems.process(beforeCaller);
-            assertProblem(beforeCaller.getVariable(Problems.VARIABLE, Problem.class), 503, "overloaded", 1);
+            // the gateway route's second throttle rejects a call its caller's limit admitted: the gateway's own bound
+            Exchange admitted = new DefaultExchange(camel);
+            admitted.setException(new RejectedExecutionException("Exceeded the max throttle rate of 500"));
+            admitted.setVariable(Callers.VARIABLE, "user:flood");
+            admitted.setVariable(Problems.CALLER_ADMITTED, "true");
+            problems.process(admitted);
+            assertProblem(admitted.getVariable(Problems.VARIABLE, Problem.class), 503, "overloaded", 1);
 
             Exchange ofCaller = new DefaultExchange(camel);
             ofCaller.setException(new RejectedExecutionException("Exceeded the max throttle rate of 2"));
@@ -67,6 +69,13 @@ class ProblemsTest {
             assertTrue(limited.detail().contains("user:flood") && limited.detail().contains(" 2 calls in flight"),
                     limited.detail());
             assertNull(limited.correlationId(), "nothing was published");
+
+            // a caller's limit no lower than the gateway's: the caller has all the gateway's calls in flight
+            Exchange all = new DefaultExchange(camel);
+            all.setException(new RejectedExecutionException("Exceeded the max throttle rate of 500"));
+            all.setVariable(Callers.VARIABLE, "address:192.0.2.1");
+            new Problems(10_000, 500, 500).process(all);
+            assertProblem(all.getVariable(Problems.VARIABLE, Problem.class), 503, "overloaded", 1);
         }
     }
 
