@@ -31,6 +31,11 @@ public final class Callers implements Processor {
 
     /** The exchange variable the gateway route keeps a call's caller in. */
     public static final String VARIABLE = "caller";
+    /**
+     * The exchange variable that says whether the call's connection is its caller's own (true), or a trusted proxy's,
+     * which carries other callers' calls too (false).
+     */
+    public static final String OWN_CONNECTION = "callerOwnsConnection";
 
     private final List<AddressBlock> trustedProxies;
     private final String forwardedForHeader;
@@ -46,7 +51,9 @@ public final class Callers implements Processor {
 
     @Override
     public void process(Exchange exchange) {
-        exchange.setVariable(VARIABLE, of(exchange.getMessage()));
+        Message message = exchange.getMessage();
+        exchange.setVariable(VARIABLE, of(message));
+        exchange.setVariable(OWN_CONNECTION, !isTrusted(remoteAddress(message)));
     }
 
     /** The caller of the HTTP request this message came from. */
@@ -60,8 +67,7 @@ public final class Callers implements Processor {
                 return "user:" + name;
             }
         }
-        Object remote = message.getHeader(VertxPlatformHttpConstants.REMOTE_ADDRESS);
-        String address = remote instanceof SocketAddress socket ? socket.hostAddress() : null;
+        String address = remoteAddress(message);
         if (address == null) {
             return "address:unknown";
         }
@@ -72,6 +78,11 @@ public final class Callers implements Processor {
             }
         }
         return "address:" + address;
+    }
+
+    private static String remoteAddress(Message message) {
+        Object remote = message.getHeader(VertxPlatformHttpConstants.REMOTE_ADDRESS);
+        return remote instanceof SocketAddress socket ? socket.hostAddress() : null;
     }
 
     /** The last address of the header's values that is not a trusted proxy's; null when there is none. */
@@ -94,6 +105,9 @@ public final class Callers implements Processor {
     }
 
     private boolean isTrusted(String address) {
+        if (address == null || trustedProxies.isEmpty()) {
+            return false;
+        }
         byte[] bytes = AddressBlock.literal(address);
         if (bytes == null) {
             return false;

@@ -54,6 +54,11 @@ public final class Problems implements Processor {
                 ? callerLimited(caller)
                 : of(failure, exchange.getVariable(CallLogging.CORRELATION_ID, String.class));
         exchange.setVariable(VARIABLE, problem);
+        if (problem.status() == CallProblem.CALLER_LIMITED.status()
+                && Boolean.TRUE.equals(exchange.getVariable(Callers.OWN_CONNECTION, Boolean.class))) {
+            // the connection is the caller's alone: it is not read again before the caller may retry
+            exchange.setVariable(Problem.HOLD_CONNECTION_MILLIS, problem.retryAfter() * 1000L);
+        }
     }
 
     /** The problem of a call refused because its caller already has as many calls in flight as one may have. */

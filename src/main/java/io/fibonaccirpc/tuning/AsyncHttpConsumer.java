@@ -11,6 +11,8 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.ext.web.RoutingContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangePattern;
@@ -160,6 +162,7 @@ public class AsyncHttpConsumer extends VertxPlatformHttpConsumer {
                             : exchange.getContext().getTypeConverter().mandatoryConvertTo(byte[].class, exchange, body);
                     response.end(Buffer.buffer(bytes));
                 }
+                hold(ctx, exchange.getVariable(Problem.HOLD_CONNECTION_MILLIS, Long.class));
             }
         } catch (Exception e) {
             LOG.warn("Could not write the response to {} {}", ctx.request().method(), ctx.request().path(), e);
@@ -172,6 +175,18 @@ public class AsyncHttpConsumer extends VertxPlatformHttpConsumer {
             }
             doneUoW(exchange);
             releaseExchange(exchange, false);
+        }
+    }
+
+    /**
+     * Reads nothing more from the request's HTTP/1 connection for this many ms ({@link Problem#HOLD_CONNECTION_MILLIS}):
+     * Netty stops reading the socket, so a next request waits in it, unseen, costing nothing. On the event loop.
+     */
+    private static void hold(RoutingContext ctx, Long millis) {
+        if (millis != null && millis > 0 && ctx.request().connection() instanceof ConnectionBase connection
+                && ctx.request().version() != HttpVersion.HTTP_2) {
+            connection.doPause();
+            ctx.vertx().setTimer(millis, id -> connection.doResume());
         }
     }
 

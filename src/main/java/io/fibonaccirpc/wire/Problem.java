@@ -21,6 +21,13 @@ public record Problem(String type, String title, int status, String detail, Stri
 
     public static final String MEDIA_TYPE = "application/problem+json";
 
+    /**
+     * The exchange variable that asks the HTTP listener to read nothing more from the caller's connection for this
+     * many ms once the answer is written (a Long): a caller past its limit on a connection of its own, which retries
+     * without waiting for Retry-After, waits on that connection instead of costing the gateway a refusal each time.
+     */
+    public static final String HOLD_CONNECTION_MILLIS = "holdConnectionMillis";
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What every problem type URI of this application starts with. */

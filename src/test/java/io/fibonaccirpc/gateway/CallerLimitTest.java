@@ -13,7 +13,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -129,6 +128,57 @@ class CallerLimitTest {
     }
 
     @Test
+    void a_refused_callers_own_connection_is_not_read_again_before_retry_after_its_other_connections_are() throws Exception {
+        Map<String, String> properties = gatewayProperties();
+        properties.put("rpc.caller.max-in-flight", "1");
+        properties.put("rpc.reply-timeout", "6000");
+        try (SilentServer silent = SilentServer.on(queue); RunningApplication gateway = RunningApplication.start(properties);
+                KeptAlive connection = new KeptAlive(gateway.uri("/")); KeptAlive another = new KeptAlive(gateway.uri("/"))) {
+            CompletableFuture<HttpResponse<String>> held = callAsync(gateway.uri("/fib/1"));
+            await().atMost(Duration.ofSeconds(5)).until(() -> silent.received().size() == 1);
+
+            Timed refused = connection.get("/fib/2");
+            assertEquals(429, refused.response().status(), refused.response().body());
+            assertTrue(refused.millis() < 500, "the refusal came at once: " + refused.millis() + " ms");
+            // a caller that retries at once on that connection waits there until Retry-After (1 s) has passed
+            Timed again = connection.get("/fib/3");
+            assertEquals(429, again.response().status(), again.response().body());
+            assertTrue(again.millis() >= 800, "the connection was read again after " + again.millis() + " ms");
+            // its other connection is not held
+            Timed other = another.get("/fib/4");
+            assertEquals(429, other.response().status(), other.response().body());
+            assertTrue(other.millis() < 500, "another connection's refusal came at once: " + other.millis() + " ms");
+            assertEquals(1, silent.received().size(), "no refused call was published");
+            reply(silent.received().get(0), "1");
+            assertEquals("1", held.get(10, TimeUnit.SECONDS).body());
+        }
+    }
+
+    @Test
+    void a_trusted_proxys_connection_is_never_held_it_carries_other_callers() throws Exception {
+        Map<String, String> properties = gatewayProperties();
+        properties.put("rpc.caller.max-in-flight", "1");
+        properties.put("rpc.reply-timeout", "6000");
+        properties.put("http.trusted-proxies", "127.0.0.1");
+        try (SilentServer silent = SilentServer.on(queue); RunningApplication gateway = RunningApplication.start(properties);
+                KeptAlive proxy = new KeptAlive(gateway.uri("/"))) {
+            CompletableFuture<HttpResponse<String>> held = callAsync(gateway.uri("/fib/1"), "203.0.113.7");
+            await().atMost(Duration.ofSeconds(5)).until(() -> silent.received().size() == 1);
+
+            Timed refused = proxy.get("/fib/2", "X-Forwarded-For: 203.0.113.7");
+            assertEquals(429, refused.response().status(), refused.response().body());
+            // the proxy's next request, another caller's (a bad n: answered without waiting for a server), is read
+            // at once
+            Timed next = proxy.get("/fib/abc", "X-Forwarded-For: 203.0.113.8");
+            assertEquals(400, next.response().status(), next.response().body());
+            assertTrue(next.millis() < 500, "the proxy's connection was read again after " + next.millis() + " ms");
+            assertEquals(1, silent.received().size());
+            reply(silent.received().get(0), "1");
+            assertEquals("1", held.get(10, TimeUnit.SECONDS).body());
+        }
+    }
+
+    @Test
     void behind_a_trusted_proxy_the_caller_is_the_address_the_proxy_forwards() throws Exception {
         Map<String, String> properties = gatewayProperties();
         properties.put("http.trusted-proxies", "10.0.0.0/8, 127.0.0.1");
@@ -191,6 +241,37 @@ class CallerLimitTest {
         }
     }
 
+    record Timed(RawResponse response, long millis) {
+    }
+
+    /** One kept-alive HTTP/1.1 connection, its requests one after the other. */
+    static final class KeptAlive implements AutoCloseable {
+        private final Socket socket = new Socket();
+        private final URI base;
+
+        KeptAlive(URI base) throws IOException {
+            this.base = base;
+            socket.connect(new InetSocketAddress(base.getHost(), base.getPort()), 5000);
+            socket.setSoTimeout(20_000);
+        }
+
+        Timed get(String path, String... headers) throws IOException {
+            StringBuilder request = new StringBuilder("GET " + path + " HTTP/1.1\r\nHost: " + base.getHost() + "\r\n");
+            for (String header : headers) {
+                request.append(header).append("\r\n");
+            }
+            long started = System.nanoTime();
+            socket.getOutputStream().write(request.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII));
+            RawResponse response = RawResponse.read(socket.getInputStream());
+            return new Timed(response, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+
     /** An HTTP/1.1 GET from a socket bound to a local address of its own (the JDK's client can not choose one). */
     record RawResponse(int status, String body) {
 
@@ -203,16 +284,52 @@ class CallerLimitTest {
                 out.write(("GET " + uri.getRawPath() + " HTTP/1.1\r\nHost: " + uri.getHost() + "\r\nConnection: close\r\n\r\n")
                         .getBytes(StandardCharsets.US_ASCII));
                 out.flush();
-                InputStream in = socket.getInputStream();
-                ByteArrayOutputStream all = new ByteArrayOutputStream();
-                in.transferTo(all);
-                String text = all.toString(StandardCharsets.UTF_8);
-                int headersEnd = text.indexOf("\r\n\r\n");
-                List<String> statusLine = List.of(text.substring(0, text.indexOf("\r\n")).split(" "));
-                return new RawResponse(Integer.parseInt(statusLine.get(1)), text.substring(headersEnd + 4));
+                return read(socket.getInputStream());
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
+        }
+
+        /** One response: its status line, headers, and a body of Content-Length bytes or of chunks. */
+        static RawResponse read(InputStream in) throws IOException {
+            int status = Integer.parseInt(line(in).split(" ")[1]);
+            long length = -1;
+            boolean chunked = false;
+            for (String header = line(in); !header.isEmpty(); header = line(in)) {
+                String name = header.substring(0, header.indexOf(':')).trim().toLowerCase(java.util.Locale.ROOT);
+                String value = header.substring(header.indexOf(':') + 1).trim();
+                if (name.equals("content-length")) {
+                    length = Long.parseLong(value);
+                } else if (name.equals("transfer-encoding") && value.equalsIgnoreCase("chunked")) {
+                    chunked = true;
+                }
+            }
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            if (chunked) {
+                for (int size = Integer.parseInt(line(in).trim(), 16); size > 0; size = Integer.parseInt(line(in).trim(), 16)) {
+                    body.write(in.readNBytes(size));
+                    line(in);
+                }
+                line(in);
+            } else if (length >= 0) {
+                body.write(in.readNBytes((int) length));
+            } else {
+                in.transferTo(body);
+            }
+            return new RawResponse(status, body.toString(StandardCharsets.UTF_8));
+        }
+
+        private static String line(InputStream in) throws IOException {
+            StringBuilder line = new StringBuilder();
+            for (int c = in.read(); c != '\n'; c = in.read()) {
+                if (c < 0) {
+                    throw new IOException("the connection closed in a response");
+                }
+                if (c != '\r') {
+                    line.append((char) c);
+                }
+            }
+            return line.toString();
         }
     }
 }
