@@ -13,6 +13,7 @@ import com.rabbitmq.client.Connection;
 import io.fibonaccirpc.fibonacci.Fibonacci;
 import io.fibonaccirpc.support.Rabbitmqctl;
 import io.fibonaccirpc.support.RunningApplication;
+import io.fibonaccirpc.support.Scrape;
 import io.fibonaccirpc.support.TestBroker;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -95,12 +96,16 @@ class QueueTypeTest {
         String deadLetters = queue + ".dead-letters";
         try (RunningApplication server = RunningApplication.start(properties(queue, "rpc.queue-type", "quorum",
                 "rpc.role", "server", "rpc.server.consumers", "1", "rpc.dead-letter-max-length", "2"))) {
-            // requests whose reply_to is no reply address: the server (one consumer, so in order) records each
+            // requests whose reply_to is no reply address, one at a time: the server records each before the next
+            // is sent (records published by the server back to back may reach the queue in another order)
             try (Connection connection = TestBroker.get().connect(); Channel channel = connection.createChannel()) {
                 for (int i = 1; i <= 5; i++) {
                     AMQP.BasicProperties request = new AMQP.BasicProperties.Builder()
                             .replyTo("not-a-reply-address").correlationId("refused-" + i).build();
                     channel.basicPublish("", queue, request, "30".getBytes(StandardCharsets.UTF_8));
+                    int recorded = i;
+                    await("refused-" + i + " recorded").atMost(Duration.ofSeconds(10)).until(() -> Scrape
+                            .of(server.uri("/observe/metrics")).value("fibonacci_rpc_server_dead_letters_total") == recorded);
                 }
             }
             Rabbitmqctl rabbitmqctl = Rabbitmqctl.forTestBroker();
