@@ -2,6 +2,7 @@ package io.fibonaccirpc;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import com.rabbitmq.client.Channel;
@@ -51,6 +52,27 @@ class FailedStartIT {
                 "RABBITMQ_PORT", Integer.toString(RunningApplication.freePort()), "RPC_QUEUE", queue,
                 "RPC_DEAD_LETTER_QUEUE", queue + ".dead-letters"));
         assertExitsSaying(application, "Connection refused");
+    }
+
+    @Test
+    void an_application_given_a_broker_host_that_does_not_resolve_exits_with_status_1_naming_it() throws Exception {
+        ApplicationProcess application = ApplicationProcess.launchUnready("failed-start-host", Map.of(
+                "RABBITMQ_HOST", "no-such-broker.invalid", "RPC_QUEUE", queue,
+                "RPC_DEAD_LETTER_QUEUE", queue + ".dead-letters"));
+        assertExitsSaying(application, "no-such-broker.invalid");
+    }
+
+    @Test
+    void an_application_with_a_wrong_broker_user_or_password_exits_with_status_1_saying_the_login_was_refused()
+            throws Exception {
+        String wrong = UUID.randomUUID().toString();
+        for (Map.Entry<String, String> variable : Map.of("RABBITMQ_USERNAME", wrong, "RABBITMQ_PASSWORD", wrong)
+                .entrySet()) {
+            ApplicationProcess application = ApplicationProcess.launchUnready("failed-start-login", Map.of(
+                    variable.getKey(), variable.getValue(), "RPC_QUEUE", queue,
+                    "RPC_DEAD_LETTER_QUEUE", queue + ".dead-letters"));
+            assertExitsSaying(application, "ACCESS_REFUSED");
+        }
     }
 
     private static void assertExitsSaying(ApplicationProcess application, String reason) throws Exception {
