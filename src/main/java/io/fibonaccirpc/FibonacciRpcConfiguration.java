@@ -141,6 +141,9 @@ public class FibonacciRpcConfiguration implements CamelConfiguration {
         BrokerHealthCheck brokerHealth = new BrokerHealthCheck();
         BrokerConnections.listenToRequestConnection(connectionFactory, brokerHealth);
         registry.bind("rabbitConnectionFactory", connectionFactory);
+        // added before the application's other services, so stopped after them (the context stops its services in
+        // reverse order, after the routes)
+        addService(camelContext, BrokerConnections.closedOnStop(connectionFactory));
         registry.bind("rabbitAdmin", BrokerConnections.admin(connectionFactory));
         registry.bind("returnedRequests", returnedRequests);
         registry.bind("brokerHealthCheck", brokerHealth);

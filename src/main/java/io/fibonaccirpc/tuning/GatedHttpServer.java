@@ -8,6 +8,7 @@ import io.fibonaccirpc.wire.Problem;
 import io.fibonaccirpc.wire.RpcUnavailableException;
 import io.netty.channel.Channel;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.impl.TCPServerBase;
@@ -82,6 +83,8 @@ public final class GatedHttpServer extends ServiceSupport implements CamelContex
         private final VertxPlatformHttpServerConfiguration configuration;
         private final RequestLimits limits;
         private volatile HttpServer listening;
+        /** Whether the Vert.x instance is this server's own (none in the registry): closed with it, as Camel's is. */
+        private volatile boolean ownVertx;
 
         Server(VertxPlatformHttpServerConfiguration configuration, RequestLimits limits) {
             super(configuration);
@@ -92,6 +95,32 @@ public final class GatedHttpServer extends ServiceSupport implements CamelContex
         @Override
         protected void doStart() {
             initializeServer();
+        }
+
+        @Override
+        protected Vertx createVertxInstance() {
+            ownVertx = true;
+            return super.createVertxInstance();
+        }
+
+        /**
+         * Camel's stop closes the server and its own Vert.x on an executor that only its start, not called here,
+         * makes (it failed with a NullPointerException, and left Vert.x's threads running): both are closed here.
+         */
+        @Override
+        protected void doStop() {
+            stopServer();
+            Vertx vertx = getVertx();
+            if (ownVertx && vertx != null) {
+                ownVertx = false;
+                try {
+                    vertx.close().toCompletionStage().toCompletableFuture().get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (ExecutionException e) {
+                    LOG.warn("Vert.x did not close cleanly: {}", e.getCause().getMessage());
+                }
+            }
         }
 
         void listen() throws Exception {
