@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Settings of the README's configuration table that no other test of the packaged jar sets: each in the environment
- * of the jar, as an operator sets it, and what it changes seen by a caller. (ConfigurationTableTest names the test
+ * of the jar, as an operator sets it, and what it changes seen by a caller. (docs/readme-claims.md names the test
  * of every row.)
  */
 class ConfigurationEnvironmentIT {

@@ -22,13 +22,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 /**
  * docs/readme-claims.md lists each promise of the README with the tests that prove it. Every test it names exists
  * (a {@code @Test} method of that name in that class), every promise names at least one, and every row of the
- * README's error and fault tables has its promise in the list.
+ * README's error and fault tables has its promise in the list, and every variable of its configuration table a
+ * test that sets it for the packaged jar.
  */
 class ReadmeClaimsTest {
 
     private static final Path CLAIMS = Path.of("docs", "readme-claims.md");
     private static final Path ERRORS = Path.of("docs", "errors.md");
     private static final Path FAULTS = Path.of("docs", "faults.md");
+    private static final Path README = Path.of("README.md");
     private static final Path TEST_SOURCES = Path.of("src", "test", "java");
     /** A test as the list names it: {@code `ClassName#method_name`}. */
     private static final Pattern TEST = Pattern.compile("`([A-Z][A-Za-z0-9]*)#([a-z][A-Za-z0-9_]*)`");
@@ -86,6 +88,32 @@ class ReadmeClaimsTest {
                 + " (its first column must be the row's key as shown)");
     }
 
+    @Test
+    void every_variable_of_the_readmes_configuration_table_is_listed_with_tests_that_set_it_for_the_jar()
+            throws IOException {
+        Map<String, Claim> listed = new LinkedHashMap<>();
+        claims().forEach(claim -> listed.put(claim.place(), claim));
+        Map<String, String> sources = testSources();
+        List<String> problems = new ArrayList<>();
+        for (String row : tableRows(Files.readAllLines(README, StandardCharsets.UTF_8), "| environment variable |")) {
+            String variable = cells(row)[0];
+            Claim claim = listed.get("config " + variable);
+            if (claim == null) {
+                problems.add("config " + variable + ": no row");
+                continue;
+            }
+            // the variable as the test writes it into the jar's environment: "RPC_ROLE"
+            String literal = "\"" + variable.replace("`", "") + "\"";
+            for (String test : claim.tests()) {
+                String source = sources.getOrDefault(test.split("#")[0], "");
+                if (!source.contains(literal) || !source.contains("ApplicationProcess.")) {
+                    problems.add("config " + variable + ": " + test + " does not set it for the packaged jar");
+                }
+            }
+        }
+        assertEquals(List.of(), problems, "the README's configuration table against " + CLAIMS);
+    }
+
     /** The rows of the list's tables: | place | promise | tests |. */
     private static List<Claim> claims() throws IOException {
         List<Claim> claims = new ArrayList<>();
@@ -107,17 +135,27 @@ class ReadmeClaimsTest {
     /** Every test method of the test sources, by the simple name of its class's file. */
     private static Map<String, Set<String>> testMethods() throws IOException {
         Map<String, Set<String>> methods = new LinkedHashMap<>();
+        testSources().forEach((className, source) -> {
+            Set<String> names = new TreeSet<>();
+            Matcher method = TEST_METHOD.matcher(source);
+            while (method.find()) {
+                names.add(method.group(1));
+            }
+            methods.put(className, names);
+        });
+        return methods;
+    }
+
+    /** The text of every source file of the tests, by the simple name of its class's file. */
+    private static Map<String, String> testSources() throws IOException {
+        Map<String, String> sources = new LinkedHashMap<>();
         try (Stream<Path> files = Files.walk(TEST_SOURCES)) {
             for (Path file : files.filter(file -> file.toString().endsWith(".java")).toList()) {
-                Set<String> names = new TreeSet<>();
-                Matcher method = TEST_METHOD.matcher(Files.readString(file, StandardCharsets.UTF_8));
-                while (method.find()) {
-                    names.add(method.group(1));
-                }
-                methods.put(file.getFileName().toString().replaceFirst("\\.java$", ""), names);
+                sources.put(file.getFileName().toString().replaceFirst("\\.java$", ""),
+                        Files.readString(file, StandardCharsets.UTF_8));
             }
         }
-        return methods;
+        return sources;
     }
 
     /** The body rows of the README table whose header starts with this text. */

@@ -5,7 +5,6 @@ import java.net.Socket;
 import java.net.URI;
 import java.time.Duration;
 import java.util.HashSet;
-import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -74,8 +73,7 @@ class StoppedApplicationTest {
     }
 
     private static Set<Thread> vertxThreads() {
-        Map<Thread, StackTraceElement[]> all = Thread.getAllStackTraces();
-        return all.keySet().stream().filter(thread -> thread.getName().startsWith("vert.x-"))
+        return Thread.getAllStackTraces().keySet().stream().filter(thread -> thread.getName().startsWith("vert.x-"))
                 .collect(Collectors.toSet());
     }
 }
